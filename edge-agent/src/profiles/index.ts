@@ -1,0 +1,3 @@
+export { bundledProfilesDir, findProfileFile, listProfileNames, loadProfile, type DeviceProfile } from './profile-files.js';
+export { profileSchema, type ProfileDocument } from './profile-schema.js';
+export { commonPointFields, metricPattern, pointNamePattern } from './point-schema.js';

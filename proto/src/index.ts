@@ -1,0 +1,1 @@
+export * from './gen/davy/uplink/v1/uplink.js';

@@ -1,0 +1,3 @@
+export { ManagedProcess, runDavy, davyCliArgs, repoRoot, type DavyPackage, type LogEvent } from './process.js';
+export { waitFor, tempDir } from './wait.js';
+export { TcpProxy } from './tcp-proxy.js';
