@@ -35,7 +35,7 @@ export function formatProblems(file: string, problems: ConfigProblem[]): string 
   return problems
     .map((problem) => {
       const where = problem.line === undefined ? file : `${file}:${problem.line}:${problem.col ?? 1}`;
-      const head = `${where}: ${formatPath(problem.path)}: ${problem.message}`;
+      const head = problem.path.length > 0 ? `${where}: ${formatPath(problem.path)}: ${problem.message}` : `${where}: ${problem.message}`;
       return problem.fix ? `${head}\n  fix: ${problem.fix}` : head;
     })
     .join('\n');

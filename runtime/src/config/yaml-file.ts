@@ -26,26 +26,25 @@ export class YamlFile {
       const message = code === 'ENOENT' ? `${kind} file not found` : `cannot read the ${kind} file (${code ?? String(error)})`;
       throw new ConfigError(file, [{ path: [], message, fix: `check the path, or create the file` }]);
     }
-    return YamlFile.parse(file, text, kind);
+    return YamlFile.parse(file, text);
   }
 
-  static parse(file: string, text: string, kind: string): YamlFile {
+  static parse(file: string, text: string): YamlFile {
     const lines = new LineCounter();
     const document = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
-    if (document.errors.length > 0) {
-      throw new ConfigError(
-        file,
-        document.errors.map((error) => {
-          const position = lines.linePos(error.pos[0]);
-          return {
-            path: [],
-            message: `not valid YAML: ${error.message.split('\n')[0]}`,
-            fix: `correct the ${kind} file's YAML syntax at this line (indentation, a missing colon or quote)`,
-            line: position.line,
-            col: position.col,
-          };
-        }),
-      );
+    const [syntaxError] = document.errors;
+    if (syntaxError) {
+      // Only the first: the ones after it are mostly its consequences.
+      const position = lines.linePos(syntaxError.pos[0]);
+      throw new ConfigError(file, [
+        {
+          path: [],
+          message: `not valid YAML: ${syntaxError.message.split('\n')[0]}`,
+          fix: `correct the YAML syntax here or on the line before (indentation, a missing colon or quote)`,
+          line: position.line,
+          col: position.col,
+        },
+      ]);
     }
     const data: unknown = document.toJS() ?? {};
     return new YamlFile(file, data, document, lines);
@@ -86,7 +85,7 @@ export class YamlFile {
   private explain(schema: z.ZodType, issue: z.core.$ZodIssue, kind: string): ConfigProblem[] {
     const path = issue.path as ConfigPath;
     const about = descriptionAt(schema, path, this.data);
-    const what = about ? ` (${about})` : '';
+    const what = about ? ` — ${about}` : '';
     const name = formatPath(path);
     switch (issue.code) {
       case 'invalid_type': {
@@ -109,7 +108,7 @@ export class YamlFile {
         );
       }
       case 'invalid_value':
-        return [this.problem(path, `${describeValue(issue.input)} is not allowed`, `use one of: ${issue.values.map(String).join(', ')}${what}`)];
+        return [this.problem(path, `${describeValue(issue.input)} is not allowed`, `use one of: ${issue.values.map(String).join(', ')}`)];
       case 'invalid_union': {
         const discriminated = issue as typeof issue & { note?: string; discriminator?: string; options?: unknown[] };
         if (discriminated.note === 'No matching discriminator' && discriminated.options) {

@@ -1,0 +1,19 @@
+/** What the agent knows of a device after its config and its profile are resolved. */
+export interface PointSpec {
+  name: string;
+  metric: string;
+  unit: string;
+  scale: number;
+  offset: number;
+  /** How often the point is read (0 for points a device pushes). */
+  intervalMs: number;
+  description?: string;
+}
+
+export interface DeviceSpec {
+  name: string;
+  protocol: string;
+  /** The profile's name (its file name without .yaml). */
+  profile: string;
+  points: PointSpec[];
+}

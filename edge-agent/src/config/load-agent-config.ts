@@ -1,0 +1,79 @@
+/**
+ * Loads agent.yaml and the profiles its devices name. Every problem is reported with the file,
+ * line, path and fix, all of a file's problems at once; the rest of the agent trusts the result.
+ */
+import path from 'node:path';
+import { ConfigError, parseHostPort, YamlFile, type ConfigProblem, type HostPort } from '@davy/runtime';
+import { driverFor, type ResolvedDevice } from '../drivers/registry.js';
+import { bundledProfilesDir, findProfileFile, listProfileNames, loadProfile } from '../profiles/index.js';
+import { agentConfigSchema, type AgentConfigDocument } from './agent-schema.js';
+
+export interface AgentConfig {
+  file: string;
+  gateway: AgentConfigDocument['gateway'];
+  hub: HostPort;
+  outbox: { path: string; maxBytes: number; sync: 'full' | 'normal' };
+  uplink: AgentConfigDocument['uplink'];
+  profileFolders: string[];
+  devices: ResolvedDevice[];
+}
+
+export function loadAgentConfig(file: string): AgentConfig {
+  const yaml = YamlFile.read(file, 'agent config');
+  const document = yaml.validate(agentConfigSchema, 'agent config');
+  const dir = path.dirname(path.resolve(file));
+  const profileFolders = [...document.profiles.map((folder) => path.resolve(dir, folder)), bundledProfilesDir];
+  const problems: ConfigProblem[] = [];
+
+  const hub = parseHostPort(document.hub.address, '');
+  if (!hub || hub.host === '') {
+    problems.push(yaml.problem(['hub', 'address'], `"${document.hub.address}" is not a host:port address`, 'write the hub\'s gRPC address as host:port, e.g. 10.0.0.5:9090'));
+  }
+
+  const devices: ResolvedDevice[] = [];
+  const names = new Map<string, number>();
+  document.devices.forEach((device, index) => {
+    const first = names.get(device.name);
+    if (first !== undefined) {
+      problems.push(yaml.problem(['devices', index, 'name'], `device name "${device.name}" is used twice (also devices[${first}])`, 'give every device its own name'));
+      return;
+    }
+    names.set(device.name, index);
+    const profileFile = findProfileFile(device.profile, profileFolders, dir);
+    if (!profileFile) {
+      const known = listProfileNames(profileFolders);
+      problems.push(
+        yaml.problem(
+          ['devices', index, 'profile'],
+          `no profile "${device.profile}" in ${profileFolders.join(', ')}`,
+          `use one of the known profiles (${known.join(', ')}), or a path to a profile file`,
+        ),
+      );
+      return;
+    }
+    const profile = loadProfile(profileFile);
+    const driver = driverFor(device.protocol);
+    if (profile.document.protocol !== driver.profileProtocol) {
+      problems.push(
+        yaml.problem(
+          ['devices', index, 'profile'],
+          `profile "${profile.name}" is for ${profile.document.protocol} devices, but this device is ${device.protocol}`,
+          `pick a ${driver.profileProtocol} profile, or change the device's protocol`,
+        ),
+      );
+      return;
+    }
+    devices.push(driver.resolve(device, profile));
+  });
+  if (problems.length > 0) throw new ConfigError(file, problems);
+
+  return {
+    file: path.resolve(file),
+    gateway: document.gateway,
+    hub: hub!,
+    outbox: { path: path.resolve(dir, document.outbox.path), maxBytes: document.outbox.maxSize, sync: document.outbox.sync },
+    uplink: document.uplink,
+    profileFolders,
+    devices,
+  };
+}

@@ -1,0 +1,245 @@
+/**
+ * The agent's store-and-forward buffer: a SQLite file in WAL mode. Every record gets a
+ * sequence number that is never reused, also across restarts; records leave only when the hub
+ * acks them, or, when the file reaches its size cap, oldest first — then a gap record tells the
+ * hub what was dropped.
+ */
+import { randomUUID } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import type { Logger } from '@davy/runtime';
+import { createOutboxSchema, recordKind } from './outbox-schema.js';
+import type { NewRecord, OutboxRecord, QualityCode, SeriesDefinition } from './records.js';
+
+export interface OutboxOptions {
+  maxBytes: number;
+  /** full: every commit is synced, so a power cut cannot roll back a sequence number. */
+  sync: 'full' | 'normal';
+  log: Logger;
+  /** Share of the cap to free when it is reached, so drops come in chunks, not per append. */
+  dropFraction?: number;
+}
+
+export interface OutboxStats {
+  depth: number;
+  oldestTimeMs: number | null;
+  lastSeq: number;
+  droppedTotal: number;
+  sizeBytes: number;
+}
+
+interface RecordRow {
+  seq: number;
+  kind: number;
+  series: number | null;
+  time_ms: number;
+  value: number | null;
+  quality: number | null;
+  body: string | null;
+}
+
+export class Outbox {
+  readonly id: string;
+  private lastSeq: number;
+  private droppedTotal: number;
+  private readonly seriesByKey = new Map<string, number>();
+  private readonly seriesById = new Map<number, SeriesDefinition>();
+  private readonly listeners = new Set<() => void>();
+  private readonly pageSize: number;
+  private readonly statements;
+  private readonly appendTransaction: (records: NewRecord[]) => number;
+
+  private constructor(
+    private readonly db: Database.Database,
+    private readonly options: OutboxOptions,
+  ) {
+    const meta = db.prepare<[string], { value: string }>('SELECT value FROM meta WHERE key = ?');
+    const setMeta = db.prepare('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value');
+    let id = meta.get('outbox_id')?.value;
+    if (!id) {
+      id = randomUUID();
+      setMeta.run('outbox_id', id);
+    }
+    this.id = id;
+    const maxStored = (db.prepare('SELECT MAX(seq) AS seq FROM records').get() as { seq: number | null }).seq ?? 0;
+    this.lastSeq = Math.max(Number(meta.get('last_seq')?.value ?? 0), maxStored);
+    this.droppedTotal = Number(meta.get('dropped_total')?.value ?? 0);
+    this.pageSize = db.pragma('page_size', { simple: true }) as number;
+    for (const row of db.prepare('SELECT id, key, device, point, metric, unit, interval_ms FROM series').all() as Array<SeriesDefinition & { id: number; interval_ms: number }>) {
+      this.seriesByKey.set(row.key, row.id);
+      this.seriesById.set(row.id, { key: row.key, device: row.device, point: row.point, metric: row.metric, unit: row.unit, intervalMs: row.interval_ms });
+    }
+    this.statements = {
+      setMeta,
+      insert: db.prepare('INSERT INTO records (seq, kind, series, time_ms, value, quality, body) VALUES (?, ?, ?, ?, ?, ?, ?)'),
+      readAfter: db.prepare<[number, number], RecordRow>('SELECT seq, kind, series, time_ms, value, quality, body FROM records WHERE seq > ? ORDER BY seq LIMIT ?'),
+      deleteUpTo: db.prepare('DELETE FROM records WHERE seq <= ?'),
+      insertSeries: db.prepare('INSERT INTO series (key, device, point, metric, unit, interval_ms) VALUES (?, ?, ?, ?, ?, ?)'),
+      updateSeries: db.prepare('UPDATE series SET device = ?, point = ?, metric = ?, unit = ?, interval_ms = ? WHERE id = ?'),
+      depth: db.prepare('SELECT COUNT(*) AS depth, MIN(time_ms) AS oldest FROM records'),
+      oldestRange: db.prepare<[number], { first: number | null; last: number | null; count: number; firstTime: number | null; lastTime: number | null }>(
+        `SELECT MIN(seq) AS first, MAX(seq) AS last, COUNT(*) AS count, MIN(time_ms) AS firstTime, MAX(time_ms) AS lastTime
+         FROM (SELECT seq, time_ms FROM records ORDER BY seq LIMIT ?)`,
+      ),
+      setState: db.prepare('INSERT INTO agent_state (key, value, updated_ms) VALUES (?, ?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_ms = excluded.updated_ms'),
+    };
+    this.appendTransaction = db.transaction((records: NewRecord[]) => {
+      const first = this.lastSeq + 1;
+      for (const record of records) this.insert(++this.lastSeq, record);
+      this.statements.setMeta.run('last_seq', String(this.lastSeq));
+      return first;
+    });
+  }
+
+  static open(file: string, options: OutboxOptions): Outbox {
+    mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
+    const db = new Database(file);
+    db.pragma('journal_mode = WAL');
+    db.pragma(`synchronous = ${options.sync === 'full' ? 'FULL' : 'NORMAL'}`);
+    db.pragma('busy_timeout = 5000');
+    createOutboxSchema(db);
+    return new Outbox(db, options);
+  }
+
+  /** The local id of a series, defining it on first use (or updating what changed). */
+  seriesId(definition: SeriesDefinition): number {
+    const known = this.seriesByKey.get(definition.key);
+    if (known !== undefined) {
+      const stored = this.seriesById.get(known)!;
+      if (!sameDefinition(stored, definition)) {
+        this.statements.updateSeries.run(definition.device, definition.point, definition.metric, definition.unit, definition.intervalMs, known);
+        this.seriesById.set(known, definition);
+      }
+      return known;
+    }
+    const { device, point, metric, unit, intervalMs } = definition;
+    const id = Number(this.statements.insertSeries.run(definition.key, device, point, metric, unit, intervalMs).lastInsertRowid);
+    this.seriesByKey.set(definition.key, id);
+    this.seriesById.set(id, definition);
+    return id;
+  }
+
+  seriesDefinition(id: number): SeriesDefinition | undefined {
+    return this.seriesById.get(id);
+  }
+
+  /** Appends records in one transaction; returns the sequence numbers they got. */
+  append(records: NewRecord[]): { firstSeq: number; lastSeq: number } {
+    if (records.length === 0) return { firstSeq: this.lastSeq + 1, lastSeq: this.lastSeq };
+    const firstSeq = this.appendTransaction(records);
+    this.enforceCap();
+    for (const listener of this.listeners) listener();
+    return { firstSeq, lastSeq: this.lastSeq };
+  }
+
+  /** Calls `listener` after every append (the uplink wakes up on it). */
+  onAppend(listener: () => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  readAfter(seq: number, limit: number): OutboxRecord[] {
+    return this.statements.readAfter.all(seq, limit).map(toRecord);
+  }
+
+  /** The hub stored everything up to `watermark`: those records leave the outbox. */
+  ack(watermark: number): number {
+    if (watermark > this.lastSeq) {
+      // The hub has seen higher numbers than this file remembers (e.g. a restored backup):
+      // jump past them, or new records would be skipped as duplicates.
+      this.options.log.error('outbox.sequence_behind_hub', { lastSeq: this.lastSeq, hubWatermark: watermark });
+      this.lastSeq = watermark;
+      this.statements.setMeta.run('last_seq', String(this.lastSeq));
+    }
+    return this.statements.deleteUpTo.run(watermark).changes;
+  }
+
+  get lastSequence(): number {
+    return this.lastSeq;
+  }
+
+  stats(): OutboxStats {
+    const { depth, oldest } = this.statements.depth.get() as { depth: number; oldest: number | null };
+    return { depth, oldestTimeMs: oldest, lastSeq: this.lastSeq, droppedTotal: this.droppedTotal, sizeBytes: this.usedBytes() };
+  }
+
+  /** Saves a piece of the running agent's state for `davy-agent status`. */
+  writeState(key: string, value: unknown): void {
+    this.statements.setState.run(key, JSON.stringify(value), Date.now());
+  }
+
+  close(): void {
+    this.db.close();
+  }
+
+  private insert(seq: number, record: NewRecord): void {
+    const insert = this.statements.insert;
+    switch (record.kind) {
+      case 'sample':
+        insert.run(seq, recordKind.sample, record.series, record.timeMs, record.value, record.quality, null);
+        return;
+      case 'event':
+        insert.run(seq, recordKind.event, null, record.timeMs, null, null, JSON.stringify({ type: record.type, device: record.device, body: record.bodyJson }));
+        return;
+      case 'gap': {
+        const { firstDroppedSeq, lastDroppedSeq, dropped, firstTimeMs, lastTimeMs } = record;
+        insert.run(seq, recordKind.gap, null, record.timeMs, null, null, JSON.stringify({ firstDroppedSeq, lastDroppedSeq, dropped, firstTimeMs, lastTimeMs }));
+        return;
+      }
+    }
+  }
+
+  private usedBytes(): number {
+    const pages = this.db.pragma('page_count', { simple: true }) as number;
+    const free = this.db.pragma('freelist_count', { simple: true }) as number;
+    return (pages - free) * this.pageSize;
+  }
+
+  /** Over the cap: drop the oldest records (a share of the cap at once) and record a gap. */
+  private enforceCap(): void {
+    const used = this.usedBytes();
+    if (used <= this.options.maxBytes) return;
+    const { depth } = this.statements.depth.get() as { depth: number };
+    const target = this.options.maxBytes * (1 - (this.options.dropFraction ?? 0.1));
+    const count = Math.max(1, Math.ceil((depth * (used - target)) / used));
+    const range = this.statements.oldestRange.get(count)!;
+    if (range.first === null || range.last === null) return;
+    const gap = {
+      kind: 'gap' as const,
+      timeMs: Date.now(),
+      firstDroppedSeq: range.first,
+      lastDroppedSeq: range.last,
+      dropped: range.count,
+      firstTimeMs: range.firstTime ?? 0,
+      lastTimeMs: range.lastTime ?? 0,
+    };
+    this.db.transaction(() => {
+      this.statements.deleteUpTo.run(range.last);
+      this.insert(++this.lastSeq, gap);
+      this.droppedTotal += range.count;
+      this.statements.setMeta.run('last_seq', String(this.lastSeq));
+      this.statements.setMeta.run('dropped_total', String(this.droppedTotal));
+    })();
+    this.options.log.warn('outbox.dropped_oldest', { dropped: range.count, firstSeq: range.first, lastSeq: range.last, droppedTotal: this.droppedTotal, capBytes: this.options.maxBytes });
+  }
+}
+
+function sameDefinition(a: SeriesDefinition, b: SeriesDefinition): boolean {
+  return a.device === b.device && a.point === b.point && a.metric === b.metric && a.unit === b.unit && a.intervalMs === b.intervalMs;
+}
+
+function toRecord(row: RecordRow): OutboxRecord {
+  switch (row.kind) {
+    case recordKind.sample:
+      return { seq: row.seq, kind: 'sample', series: row.series!, timeMs: row.time_ms, value: row.value ?? Number.NaN, quality: row.quality as QualityCode };
+    case recordKind.event: {
+      const body = JSON.parse(row.body!) as { type: string; device: string; body: string };
+      return { seq: row.seq, kind: 'event', timeMs: row.time_ms, type: body.type, device: body.device, bodyJson: body.body };
+    }
+    default: {
+      const gap = JSON.parse(row.body!) as { firstDroppedSeq: number; lastDroppedSeq: number; dropped: number; firstTimeMs: number; lastTimeMs: number };
+      return { seq: row.seq, kind: 'gap', timeMs: row.time_ms, ...gap };
+    }
+  }
+}

@@ -1,0 +1,40 @@
+/** What the outbox holds: samples, device events, and gap records for what it had to drop. */
+export type QualityCode = 1 | 2 | 3; // good, uncertain, bad: the wire enum's numbers
+
+export interface SampleRecord {
+  kind: 'sample';
+  series: number;
+  timeMs: number;
+  value: number;
+  quality: QualityCode;
+}
+
+export interface EventRecord {
+  kind: 'event';
+  timeMs: number;
+  type: string;
+  device: string;
+  bodyJson: string;
+}
+
+export interface GapRecord {
+  kind: 'gap';
+  timeMs: number;
+  firstDroppedSeq: number;
+  lastDroppedSeq: number;
+  dropped: number;
+  firstTimeMs: number;
+  lastTimeMs: number;
+}
+
+export type NewRecord = SampleRecord | EventRecord | GapRecord;
+export type OutboxRecord = NewRecord & { seq: number };
+
+export interface SeriesDefinition {
+  key: string;
+  device: string;
+  point: string;
+  metric: string;
+  unit: string;
+  intervalMs: number;
+}

@@ -1,0 +1,214 @@
+/**
+ * The SQLite write path: every batch's records at or under its gateway's watermark are
+ * skipped, the rest are stored, and the new watermark is written in the same transaction, so a
+ * resent batch after any crash is harmless.
+ */
+import type Database from 'better-sqlite3';
+import { Quality } from '@davy/proto';
+import { isKnownQuality } from '../quality.js';
+import type { IngestBatch, IngestResult } from '../store.js';
+
+interface GatewayRow {
+  outbox_id: string;
+  watermark: number;
+}
+
+interface LatestCandidate {
+  timeMs: number;
+  value: number | null;
+  quality: number;
+  receivedMs: number;
+}
+
+const maxReasons = 10;
+
+export class SqliteIngest {
+  /** gateway → (agent's local series id → hub series id), filled from gateway_series. */
+  private readonly seriesIds = new Map<string, Map<number, number>>();
+  private readonly statements;
+  readonly commit: (batches: IngestBatch[]) => IngestResult[];
+
+  constructor(private readonly db: Database.Database) {
+    this.statements = {
+      gateway: db.prepare<[string], GatewayRow>('SELECT outbox_id, watermark FROM gateways WHERE id = ?'),
+      insertGateway: db.prepare(
+        `INSERT INTO gateways (id, enterprise_code, site, outbox_id, watermark, first_seen_ms, last_seen_ms, clock_skew_ms)
+         VALUES (?, ?, ?, ?, 0, ?, ?, ?)`,
+      ),
+      updateGateway: db.prepare(
+        `UPDATE gateways SET enterprise_code = ?, site = ?, outbox_id = ?, watermark = ?, last_seen_ms = ?, clock_skew_ms = ? WHERE id = ?`,
+      ),
+      upsertSeries: db.prepare<[string, string, string, string, string, string, number, number], { id: number }>(
+        `INSERT INTO series (key, gateway_id, device, point, metric, unit, interval_ms, created_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT (key) DO UPDATE SET metric = excluded.metric, unit = excluded.unit, interval_ms = excluded.interval_ms
+         RETURNING id`,
+      ),
+      mapSeries: db.prepare('INSERT OR REPLACE INTO gateway_series (gateway_id, local_id, series_id) VALUES (?, ?, ?)'),
+      mappedSeries: db.prepare<[string], { local_id: number; series_id: number }>('SELECT local_id, series_id FROM gateway_series WHERE gateway_id = ?'),
+      forgetSeries: db.prepare('DELETE FROM gateway_series WHERE gateway_id = ?'),
+      insertSample: db.prepare('INSERT INTO samples (series_id, time_ms, seq, value, quality, received_ms) VALUES (?, ?, ?, ?, ?, ?)'),
+      upsertLatest: db.prepare(
+        `INSERT INTO latest (series_id, time_ms, value, quality, received_ms) VALUES (?, ?, ?, ?, ?)
+         ON CONFLICT (series_id) DO UPDATE SET time_ms = excluded.time_ms, value = excluded.value, quality = excluded.quality, received_ms = excluded.received_ms
+         WHERE excluded.time_ms >= latest.time_ms`,
+      ),
+      insertEvent: db.prepare('INSERT INTO events (gateway_id, seq, device, type, time_ms, received_ms, body) VALUES (?, ?, ?, ?, ?, ?, ?)'),
+    };
+    this.commit = db.transaction((batches: IngestBatch[]) => {
+      const latest = new Map<number, LatestCandidate>();
+      const results = batches.map((batch) => this.commitOne(batch, latest));
+      for (const [seriesId, sample] of latest) {
+        this.statements.upsertLatest.run(seriesId, sample.timeMs, sample.value, sample.quality, sample.receivedMs);
+      }
+      return results;
+    });
+  }
+
+  private commitOne(batch: IngestBatch, latest: Map<number, LatestCandidate>): IngestResult {
+    const s = this.statements;
+    const received = batch.receivedAtMs;
+    let watermark = this.openGateway(batch);
+    const previous = watermark;
+    const seriesIds = this.defineSeries(batch);
+    const result: IngestResult = { watermark, stored: 0, duplicates: 0, rejected: 0, rejections: [] };
+    const reject = (seq: number, reason: string) => {
+      result.rejected += 1;
+      if (result.rejections.length < maxReasons) result.rejections.push(`record ${seq}: ${reason}`);
+      watermark = Math.max(watermark, seq);
+    };
+
+    for (const record of batch.malformed) {
+      if (record.seq > previous) reject(record.seq, record.reason);
+    }
+
+    const { seq, series, timeMs, value, quality } = batch.samples;
+    for (let i = 0; i < seq.length; i += 1) {
+      const recordSeq = seq[i]!;
+      if (recordSeq <= previous) {
+        result.duplicates += 1;
+        continue;
+      }
+      const seriesId = seriesIds.get(series[i]!);
+      const q = quality[i]!;
+      const time = timeMs[i]!;
+      const v = value[i]!;
+      if (seriesId === undefined) {
+        reject(recordSeq, `sample of series ${series[i]} which the gateway never defined`);
+        continue;
+      }
+      if (!isKnownQuality(q)) {
+        reject(recordSeq, `quality ${q} is not good (1), uncertain (2) or bad (3)`);
+        continue;
+      }
+      if (q !== Quality.QUALITY_BAD && !Number.isFinite(v)) {
+        reject(recordSeq, `value ${v} is not a finite number`);
+        continue;
+      }
+      const stored = q === Quality.QUALITY_BAD ? null : v;
+      s.insertSample.run(seriesId, time, recordSeq, stored, q, received);
+      const current = latest.get(seriesId);
+      if (!current || time >= current.timeMs) latest.set(seriesId, { timeMs: time, value: stored, quality: q, receivedMs: received });
+      result.stored += 1;
+      watermark = Math.max(watermark, recordSeq);
+    }
+
+    for (const event of batch.events) {
+      if (event.seq <= previous) {
+        result.duplicates += 1;
+        continue;
+      }
+      const body = parseBody(event.bodyJson);
+      if (body === undefined) {
+        reject(event.seq, `event ${event.type} has a body that is not a JSON object`);
+        continue;
+      }
+      s.insertEvent.run(batch.gatewayId, event.seq, event.device || null, event.type, event.timeMs, received, body);
+      result.stored += 1;
+      watermark = Math.max(watermark, event.seq);
+    }
+
+    for (const gap of batch.gaps) {
+      if (gap.seq <= previous) {
+        result.duplicates += 1;
+        continue;
+      }
+      const body = JSON.stringify({
+        firstDroppedSeq: gap.firstDroppedSeq,
+        lastDroppedSeq: gap.lastDroppedSeq,
+        dropped: gap.dropped,
+        firstTimeMs: gap.firstTimeMs,
+        lastTimeMs: gap.lastTimeMs,
+      });
+      s.insertEvent.run(batch.gatewayId, gap.seq, null, 'outbox.gap', gap.firstTimeMs, received, body);
+      result.stored += 1;
+      watermark = Math.max(watermark, gap.seq);
+    }
+
+    if (result.rejected > 0) {
+      const body = JSON.stringify({ rejected: result.rejected, reasons: result.rejections });
+      s.insertEvent.run(batch.gatewayId, null, null, 'ingest.rejected', received, received, body);
+    }
+    s.updateGateway.run(batch.enterpriseCode || null, batch.site || null, batch.outboxId, watermark, received, batch.sentAtMs - received, batch.gatewayId);
+    result.watermark = watermark;
+    return result;
+  }
+
+  /** The gateway's watermark, creating the gateway or restarting it for a new outbox. */
+  private openGateway(batch: IngestBatch): number {
+    const s = this.statements;
+    const row = s.gateway.get(batch.gatewayId);
+    const received = batch.receivedAtMs;
+    if (!row) {
+      s.insertGateway.run(batch.gatewayId, batch.enterpriseCode || null, batch.site || null, batch.outboxId, received, received, batch.sentAtMs - received);
+      return 0;
+    }
+    if (row.outbox_id === batch.outboxId) return row.watermark;
+    // A reinstalled gateway numbers its records from 1 again: restart its watermark, and say
+    // so, because records of the old outbox that never arrived are lost with it.
+    const body = JSON.stringify({ previousOutboxId: row.outbox_id, outboxId: batch.outboxId, previousWatermark: row.watermark });
+    s.insertEvent.run(batch.gatewayId, null, null, 'gateway.outbox_replaced', received, received, body);
+    s.forgetSeries.run(batch.gatewayId);
+    this.seriesIds.delete(batch.gatewayId);
+    return 0;
+  }
+
+  /** Applies the batch's series definitions; returns the gateway's local → hub id map. */
+  private defineSeries(batch: IngestBatch): Map<number, number> {
+    let ids = this.seriesIds.get(batch.gatewayId);
+    if (!ids) {
+      ids = new Map(this.statements.mappedSeries.all(batch.gatewayId).map((row) => [row.local_id, row.series_id]));
+      this.seriesIds.set(batch.gatewayId, ids);
+    }
+    for (const definition of batch.series) {
+      const row = this.statements.upsertSeries.get(
+        definition.key,
+        batch.gatewayId,
+        definition.device,
+        definition.point,
+        definition.metric,
+        definition.unit,
+        definition.intervalMs,
+        batch.receivedAtMs,
+      )!;
+      if (ids.get(definition.localId) !== row.id) {
+        this.statements.mapSeries.run(batch.gatewayId, definition.localId, row.id);
+        ids.set(definition.localId, row.id);
+      }
+    }
+    return ids;
+  }
+
+  /** Drops cached ids after a failed transaction, whose mappings were rolled back. */
+  forgetCache(): void {
+    this.seriesIds.clear();
+  }
+}
+
+function parseBody(json: string): string | undefined {
+  try {
+    const value: unknown = JSON.parse(json === '' ? '{}' : json);
+    return typeof value === 'object' && value !== null && !Array.isArray(value) ? JSON.stringify(value) : undefined;
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,229 @@
+/**
+ * The embedded store: one SQLite file (WAL). Acks promise durability, so commits are synced
+ * (synchronous=FULL): a power cut after an ack must not lose what the agent has deleted.
+ */
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { qualityName } from '../quality.js';
+import type {
+  Bucket,
+  BucketQuery,
+  EventQuery,
+  GatewayInfo,
+  IngestBatch,
+  IngestResult,
+  LatestValue,
+  RawPoint,
+  RawQuery,
+  SeriesFilter,
+  SeriesInfo,
+  Store,
+  StoredEvent,
+} from '../store.js';
+import { SqliteIngest } from './ingest.js';
+import { migrate } from './migrations.js';
+
+interface SeriesRow {
+  id: number;
+  key: string;
+  gateway_id: string;
+  device: string;
+  point: string;
+  metric: string;
+  unit: string;
+  interval_ms: number;
+}
+
+const seriesColumns = 's.id, s.key, s.gateway_id, s.device, s.point, s.metric, s.unit, s.interval_ms';
+
+function toSeries(row: SeriesRow): SeriesInfo {
+  return {
+    id: row.id,
+    key: row.key,
+    gatewayId: row.gateway_id,
+    device: row.device,
+    point: row.point,
+    metric: row.metric,
+    unit: row.unit,
+    intervalMs: row.interval_ms,
+  };
+}
+
+/** WHERE clauses and parameters for a series filter over table alias `s`. */
+function seriesWhere(filter: SeriesFilter): { sql: string; params: string[] } {
+  const clauses: string[] = [];
+  const params: string[] = [];
+  if (filter.gatewayId !== undefined) {
+    clauses.push('s.gateway_id = ?');
+    params.push(filter.gatewayId);
+  }
+  if (filter.metric !== undefined) {
+    clauses.push('s.metric = ?');
+    params.push(filter.metric);
+  }
+  if (filter.device !== undefined) {
+    clauses.push('s.device = ?');
+    params.push(filter.device);
+  }
+  return { sql: clauses.length > 0 ? `WHERE ${clauses.join(' AND ')}` : '', params };
+}
+
+const aggregateSql: Record<BucketQuery['agg'], string> = {
+  avg: 'AVG(value)',
+  min: 'MIN(value)',
+  max: 'MAX(value)',
+  sum: 'SUM(value)',
+  count: 'COUNT(value)',
+  // SQLite returns the bare column from the row that holds MAX(time_ms).
+  last: 'value',
+};
+
+export interface SqliteStoreOptions {
+  /** synchronous=FULL (default) or NORMAL (faster; a power cut may lose acked batches). */
+  sync?: 'full' | 'normal';
+}
+
+export class SqliteStore implements Store {
+  private readonly writer: SqliteIngest;
+
+  private constructor(private readonly db: Database.Database) {
+    this.writer = new SqliteIngest(db);
+  }
+
+  static open(file: string, options: SqliteStoreOptions = {}): SqliteStore {
+    mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
+    const db = new Database(file);
+    db.pragma('journal_mode = WAL');
+    db.pragma(`synchronous = ${options.sync === 'normal' ? 'NORMAL' : 'FULL'}`);
+    db.pragma('cache_size = -131072'); // 128 MiB: the hot pages of every series' newest leaf
+    db.pragma('busy_timeout = 5000');
+    migrate(db);
+    return new SqliteStore(db);
+  }
+
+  async ingest(batches: IngestBatch[]): Promise<IngestResult[]> {
+    try {
+      return this.writer.commit(batches);
+    } catch (error) {
+      this.writer.forgetCache();
+      throw error;
+    }
+  }
+
+  async gateways(): Promise<GatewayInfo[]> {
+    const rows = this.db
+      .prepare('SELECT id, enterprise_code, site, watermark, first_seen_ms, last_seen_ms, clock_skew_ms FROM gateways ORDER BY id')
+      .all() as Array<{ id: string; enterprise_code: string | null; site: string | null; watermark: number; first_seen_ms: number; last_seen_ms: number; clock_skew_ms: number | null }>;
+    return rows.map((row) => ({
+      id: row.id,
+      enterpriseCode: row.enterprise_code,
+      site: row.site,
+      watermark: row.watermark,
+      firstSeenMs: row.first_seen_ms,
+      lastSeenMs: row.last_seen_ms,
+      clockSkewMs: row.clock_skew_ms,
+    }));
+  }
+
+  async series(filter: SeriesFilter): Promise<SeriesInfo[]> {
+    const where = seriesWhere(filter);
+    const rows = this.db.prepare(`SELECT ${seriesColumns} FROM series s ${where.sql} ORDER BY s.key`).all(...where.params) as SeriesRow[];
+    return rows.map(toSeries);
+  }
+
+  async seriesByKey(key: string): Promise<SeriesInfo | undefined> {
+    const row = this.db.prepare(`SELECT ${seriesColumns} FROM series s WHERE s.key = ?`).get(key) as SeriesRow | undefined;
+    return row ? toSeries(row) : undefined;
+  }
+
+  async latest(filter: SeriesFilter): Promise<LatestValue[]> {
+    const where = seriesWhere(filter);
+    const rows = this.db
+      .prepare(`SELECT ${seriesColumns}, l.time_ms, l.value, l.quality, l.received_ms FROM latest l JOIN series s ON s.id = l.series_id ${where.sql} ORDER BY s.key`)
+      .all(...where.params) as Array<SeriesRow & { time_ms: number; value: number | null; quality: number; received_ms: number }>;
+    return rows.map((row) => ({
+      series: toSeries(row),
+      timeMs: row.time_ms,
+      value: row.value,
+      quality: qualityName(row.quality),
+      receivedMs: row.received_ms,
+    }));
+  }
+
+  async history(query: BucketQuery): Promise<Bucket[]> {
+    const { stepMs, alignMs } = query;
+    const rows = this.db
+      .prepare(
+        `SELECT (? + ((time_ms - ?) / ?) * ?) AS start, ${aggregateSql[query.agg]} AS value, COUNT(value) AS count, MAX(time_ms) AS newest
+         FROM samples WHERE series_id = ? AND time_ms >= ? AND time_ms < ? AND value IS NOT NULL
+         GROUP BY start ORDER BY start`,
+      )
+      .all(alignMs, alignMs, stepMs, stepMs, query.seriesId, query.fromMs, query.toMs) as Array<{ start: number; value: number | null; count: number }>;
+    const found = new Map(rows.map((row) => [row.start, row]));
+    const buckets: Bucket[] = [];
+    const first = alignMs + Math.floor((query.fromMs - alignMs) / stepMs) * stepMs;
+    for (let start = first; start < query.toMs; start += stepMs) {
+      const row = found.get(start);
+      buckets.push({ startMs: start, value: row ? row.value : query.agg === 'count' ? 0 : null, count: row ? row.count : 0 });
+    }
+    return buckets;
+  }
+
+  async rawPoints(query: RawQuery): Promise<RawPoint[]> {
+    const after = query.after ?? { timeMs: query.fromMs - 1, seq: Number.MAX_SAFE_INTEGER };
+    const rows = this.db
+      .prepare(
+        `SELECT time_ms, seq, value, quality, received_ms FROM samples
+         WHERE series_id = ? AND time_ms >= ? AND time_ms < ? AND (time_ms, seq) > (?, ?)
+         ORDER BY time_ms, seq LIMIT ?`,
+      )
+      .all(query.seriesId, query.fromMs, query.toMs, after.timeMs, after.seq, query.limit) as Array<{ time_ms: number; seq: number; value: number | null; quality: number; received_ms: number }>;
+    return rows.map((row) => ({ timeMs: row.time_ms, seq: row.seq, value: row.value, quality: qualityName(row.quality), receivedMs: row.received_ms }));
+  }
+
+  async events(query: EventQuery): Promise<StoredEvent[]> {
+    const clauses: string[] = [];
+    const params: Array<string | number> = [];
+    const add = (sql: string, value: string | number | undefined) => {
+      if (value === undefined) return;
+      clauses.push(sql);
+      params.push(value);
+    };
+    add('gateway_id = ?', query.gatewayId);
+    add('device = ?', query.device);
+    add('type = ?', query.type);
+    add('time_ms >= ?', query.fromMs);
+    add('time_ms < ?', query.toMs);
+    add('id < ?', query.beforeId);
+    const where = clauses.length > 0 ? `WHERE ${clauses.join(' AND ')}` : '';
+    const rows = this.db
+      .prepare(`SELECT id, gateway_id, device, type, time_ms, received_ms, body FROM events ${where} ORDER BY id DESC LIMIT ?`)
+      .all(...params, query.limit) as Array<{ id: number; gateway_id: string; device: string | null; type: string; time_ms: number; received_ms: number; body: string }>;
+    return rows.map((row) => ({
+      id: row.id,
+      gatewayId: row.gateway_id,
+      device: row.device,
+      type: row.type,
+      timeMs: row.time_ms,
+      receivedMs: row.received_ms,
+      body: JSON.parse(row.body) as Record<string, unknown>,
+    }));
+  }
+
+  async addTokenDigest(label: string, sha256Hex: string): Promise<void> {
+    this.db.prepare('INSERT OR IGNORE INTO api_tokens (label, sha256, created_ms) VALUES (?, ?, ?)').run(label, sha256Hex, Date.now());
+  }
+
+  async hasTokenDigest(sha256Hex: string): Promise<boolean> {
+    return this.db.prepare('SELECT 1 FROM api_tokens WHERE sha256 = ?').get(sha256Hex) !== undefined;
+  }
+
+  async tokenCount(): Promise<number> {
+    return (this.db.prepare('SELECT COUNT(*) AS n FROM api_tokens').get() as { n: number }).n;
+  }
+
+  async close(): Promise<void> {
+    this.db.close();
+  }
+}

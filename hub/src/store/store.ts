@@ -1,0 +1,155 @@
+/**
+ * The one seam between the hub and its storage engine. SQLite (the embedded default) and,
+ * later, PostgreSQL and QuestDB implement it in their own folders. Methods are async so that
+ * network engines fit, even where the embedded one answers synchronously.
+ */
+import type { Event, Gap, SampleColumns, SeriesDefinition } from '@davy/proto';
+
+export type QualityName = 'good' | 'uncertain' | 'bad';
+
+/** A gateway's batch as the ingest path hands it to the store, already checked for shape. */
+export interface IngestBatch {
+  gatewayId: string;
+  outboxId: string;
+  enterpriseCode: string;
+  site: string;
+  sentAtMs: number;
+  receivedAtMs: number;
+  series: SeriesDefinition[];
+  samples: SampleColumns;
+  events: Event[];
+  gaps: Gap[];
+  /** Records the ingest path already found malformed: counted, skipped, and passed by the watermark. */
+  malformed: Array<{ seq: number; reason: string }>;
+}
+
+export interface IngestResult {
+  /** The gateway's watermark after the commit: the highest sequence number stored. */
+  watermark: number;
+  /** Records of the batch that were new and stored. */
+  stored: number;
+  /** Records at or under the previous watermark: already stored before, skipped. */
+  duplicates: number;
+  /** Malformed records (e.g. a sample of an undefined series), counted and skipped. */
+  rejected: number;
+  /** Why records were rejected, one line per reason. */
+  rejections: string[];
+}
+
+export interface GatewayInfo {
+  id: string;
+  enterpriseCode: string | null;
+  site: string | null;
+  watermark: number;
+  firstSeenMs: number;
+  lastSeenMs: number;
+  /** The gateway's clock minus the hub's at the last batch (positive: gateway ahead). */
+  clockSkewMs: number | null;
+}
+
+export interface SeriesInfo {
+  id: number;
+  key: string;
+  gatewayId: string;
+  device: string;
+  point: string;
+  metric: string;
+  unit: string;
+  intervalMs: number;
+}
+
+export interface SeriesFilter {
+  gatewayId?: string;
+  metric?: string;
+  device?: string;
+}
+
+export interface LatestValue {
+  series: SeriesInfo;
+  timeMs: number;
+  value: number | null;
+  quality: QualityName;
+  receivedMs: number;
+}
+
+export type Aggregate = 'avg' | 'min' | 'max' | 'sum' | 'count' | 'last';
+
+export interface BucketQuery {
+  seriesId: number;
+  fromMs: number;
+  /** Exclusive. */
+  toMs: number;
+  stepMs: number;
+  agg: Aggregate;
+  /** Buckets start at multiples of stepMs counted from this instant (time-zone alignment). */
+  alignMs: number;
+}
+
+/** Aggregates use good and uncertain samples; bad ones carry no value and are left out. */
+export interface Bucket {
+  startMs: number;
+  value: number | null;
+  count: number;
+}
+
+export interface RawQuery {
+  seriesId: number;
+  fromMs: number;
+  /** Exclusive. */
+  toMs: number;
+  limit: number;
+  /** Continue after this point (from the previous page's last point). */
+  after?: { timeMs: number; seq: number };
+}
+
+export interface RawPoint {
+  timeMs: number;
+  seq: number;
+  value: number | null;
+  quality: QualityName;
+  receivedMs: number;
+}
+
+export interface EventQuery {
+  gatewayId?: string;
+  device?: string;
+  type?: string;
+  fromMs?: number;
+  toMs?: number;
+  limit: number;
+  /** Continue after this event id (newest first paging goes to smaller ids). */
+  beforeId?: number;
+}
+
+export interface StoredEvent {
+  id: number;
+  gatewayId: string;
+  device: string | null;
+  type: string;
+  timeMs: number;
+  receivedMs: number;
+  body: Record<string, unknown>;
+}
+
+export interface Store {
+  /**
+   * Commits each batch's new records together with its gateway's watermark, all batches in
+   * one transaction (group commit), and answers one result per batch, in order.
+   */
+  ingest(batches: IngestBatch[]): Promise<IngestResult[]>;
+
+  gateways(): Promise<GatewayInfo[]>;
+  series(filter: SeriesFilter): Promise<SeriesInfo[]>;
+  seriesByKey(key: string): Promise<SeriesInfo | undefined>;
+  latest(filter: SeriesFilter): Promise<LatestValue[]>;
+  history(query: BucketQuery): Promise<Bucket[]>;
+  rawPoints(query: RawQuery): Promise<RawPoint[]>;
+  events(query: EventQuery): Promise<StoredEvent[]>;
+
+  /** API bearer tokens, kept as SHA-256 digests (tokens are random 256-bit values). */
+  addTokenDigest(label: string, sha256Hex: string): Promise<void>;
+  hasTokenDigest(sha256Hex: string): Promise<boolean>;
+  tokenCount(): Promise<number>;
+
+  close(): Promise<void>;
+}
