@@ -12,8 +12,14 @@ export const exitCodes = { ok: 0, failed: 1, usage: 2 } as const;
 export class UsageError extends Error {}
 
 export async function runCli(program: Command, argv: string[] = process.argv): Promise<void> {
-  program.exitOverride();
-  program.showHelpAfterError('(add --help for usage)');
+  // Commander copies these settings only into subcommands created after them: set them on
+  // every command, so a usage error anywhere exits with 2.
+  const configure = (command: Command) => {
+    command.exitOverride();
+    command.showHelpAfterError('(add --help for usage)');
+    command.commands.forEach(configure);
+  };
+  configure(program);
   try {
     await program.parseAsync(argv);
   } catch (error) {

@@ -10,7 +10,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import type { Logger } from '@davy/runtime';
 import { createOutboxSchema, recordKind } from './outbox-schema.js';
-import type { NewRecord, OutboxRecord, QualityCode, SeriesDefinition } from './records.js';
+import type { GapRecord, NewRecord, OutboxRecord, QualityCode, SeriesDefinition } from './records.js';
 
 export interface OutboxOptions {
   maxBytes: number;
@@ -28,6 +28,8 @@ export interface OutboxStats {
   droppedTotal: number;
   sizeBytes: number;
 }
+
+type GapBody = Omit<GapRecord, 'kind' | 'timeMs'>;
 
 interface RecordRow {
   seq: number;
@@ -79,9 +81,12 @@ export class Outbox {
       updateSeries: db.prepare('UPDATE series SET device = ?, point = ?, metric = ?, unit = ?, interval_ms = ? WHERE id = ?'),
       depth: db.prepare('SELECT COUNT(*) AS depth, MIN(time_ms) AS oldest FROM records'),
       oldestRange: db.prepare<[number], { first: number | null; last: number | null; count: number; firstTime: number | null; lastTime: number | null }>(
-        `SELECT MIN(seq) AS first, MAX(seq) AS last, COUNT(*) AS count, MIN(time_ms) AS firstTime, MAX(time_ms) AS lastTime
-         FROM (SELECT seq, time_ms FROM records ORDER BY seq LIMIT ?)`,
+        `SELECT MIN(seq) AS first, MAX(seq) AS last, COUNT(*) AS count,
+                MIN(CASE WHEN kind != ${recordKind.gap} THEN time_ms END) AS firstTime,
+                MAX(CASE WHEN kind != ${recordKind.gap} THEN time_ms END) AS lastTime
+         FROM (SELECT seq, kind, time_ms FROM records ORDER BY seq LIMIT ?)`,
       ),
+      gapsBetween: db.prepare<[number, number], { body: string }>(`SELECT body FROM records WHERE kind = ${recordKind.gap} AND seq BETWEEN ? AND ?`),
       setState: db.prepare('INSERT INTO agent_state (key, value, updated_ms) VALUES (?, ?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_ms = excluded.updated_ms'),
     };
     this.appendTransaction = db.transaction((records: NewRecord[]) => {
@@ -205,23 +210,27 @@ export class Outbox {
     const count = Math.max(1, Math.ceil((depth * (used - target)) / used));
     const range = this.statements.oldestRange.get(count)!;
     if (range.first === null || range.last === null) return;
-    const gap = {
-      kind: 'gap' as const,
+    // Gap records among the dropped ones are folded into the new gap, so the hub still
+    // learns of every earlier drop.
+    const earlierGaps = this.statements.gapsBetween.all(range.first, range.last).map((row) => JSON.parse(row.body) as GapBody);
+    const lost = range.count - earlierGaps.length;
+    const gap: GapRecord = {
+      kind: 'gap',
       timeMs: Date.now(),
-      firstDroppedSeq: range.first,
+      firstDroppedSeq: Math.min(range.first, ...earlierGaps.map((g) => g.firstDroppedSeq)),
       lastDroppedSeq: range.last,
-      dropped: range.count,
-      firstTimeMs: range.firstTime ?? 0,
-      lastTimeMs: range.lastTime ?? 0,
+      dropped: lost + earlierGaps.reduce((sum, g) => sum + g.dropped, 0),
+      firstTimeMs: Math.min(range.firstTime ?? Infinity, ...earlierGaps.map((g) => g.firstTimeMs)),
+      lastTimeMs: Math.max(range.lastTime ?? -Infinity, ...earlierGaps.map((g) => g.lastTimeMs)),
     };
     this.db.transaction(() => {
       this.statements.deleteUpTo.run(range.last);
       this.insert(++this.lastSeq, gap);
-      this.droppedTotal += range.count;
+      this.droppedTotal += lost;
       this.statements.setMeta.run('last_seq', String(this.lastSeq));
       this.statements.setMeta.run('dropped_total', String(this.droppedTotal));
     })();
-    this.options.log.warn('outbox.dropped_oldest', { dropped: range.count, firstSeq: range.first, lastSeq: range.last, droppedTotal: this.droppedTotal, capBytes: this.options.maxBytes });
+    this.options.log.warn('outbox.dropped_oldest', { dropped: lost, firstSeq: range.first, lastSeq: range.last, droppedTotal: this.droppedTotal, capBytes: this.options.maxBytes });
   }
 }
 
@@ -238,7 +247,7 @@ function toRecord(row: RecordRow): OutboxRecord {
       return { seq: row.seq, kind: 'event', timeMs: row.time_ms, type: body.type, device: body.device, bodyJson: body.body };
     }
     default: {
-      const gap = JSON.parse(row.body!) as { firstDroppedSeq: number; lastDroppedSeq: number; dropped: number; firstTimeMs: number; lastTimeMs: number };
+      const gap = JSON.parse(row.body!) as GapBody;
       return { seq: row.seq, kind: 'gap', timeMs: row.time_ms, ...gap };
     }
   }

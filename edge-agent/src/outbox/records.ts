@@ -17,6 +17,11 @@ export interface EventRecord {
   bodyJson: string;
 }
 
+/**
+ * `dropped` records were lost, with sequence numbers in [firstDroppedSeq, lastDroppedSeq] and
+ * times in [firstTimeMs, lastTimeMs]. Earlier gap records that were themselves dropped are
+ * folded in, so the spans of two gaps may overlap, but no lost record is counted twice.
+ */
 export interface GapRecord {
   kind: 'gap';
   timeMs: number;

@@ -1,3 +1,4 @@
 export { ManagedProcess, runDavy, davyCliArgs, repoRoot, type DavyPackage, type LogEvent } from './process.js';
 export { waitFor, tempDir } from './wait.js';
 export { TcpProxy } from './tcp-proxy.js';
+export { freePort } from './free-port.js';

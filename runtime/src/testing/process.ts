@@ -3,16 +3,20 @@
  * so SIGKILL really kills it), its output captured line by line, waits on its JSON log events.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
+import { createRequire } from 'node:module';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import path from 'node:path';
 
 export const repoRoot = path.resolve(fileURLToPath(new URL('../../../', import.meta.url)));
+
+// tsx's loader by absolute URL, so a process started in any folder (a test's temp dir) finds it.
+const tsxLoader = pathToFileURL(createRequire(path.join(repoRoot, 'package.json')).resolve('tsx')).href;
 
 export type DavyPackage = 'edge-agent' | 'hub' | 'simulators';
 
 /** node arguments that run a package's CLI from its TypeScript source. */
 export function davyCliArgs(pkg: DavyPackage): string[] {
-  return ['--conditions=source', '--import', 'tsx', path.join(repoRoot, pkg, 'src', 'cli', 'main.ts')];
+  return ['--conditions=source', '--import', tsxLoader, path.join(repoRoot, pkg, 'src', 'cli', 'main.ts')];
 }
 
 export interface LogEvent {

@@ -48,21 +48,35 @@ export class TcpProxy {
     upstream.pipe(pair.client);
   }
 
-  /** Freezes the line for `ms`; resolves when it is restored. */
-  async cut(ms: number): Promise<void> {
+  /**
+   * Freezes the line for `ms`; resolves when it is restored. With `repliesLostFirstMs`, the
+   * first part of the cut stops only the replies (server → client) while requests still pass:
+   * the server acts on what it gets but its answers never arrive, as on a line that fails one
+   * way first.
+   */
+  async cut(ms: number, options: { repliesLostFirstMs?: number } = {}): Promise<void> {
     this.cutUntil = Date.now() + ms;
+    const oneWayMs = Math.min(ms, options.repliesLostFirstMs ?? 0);
     for (const { client, upstream } of this.pairs) {
-      client.unpipe();
       upstream?.unpipe();
-      client.pause();
       upstream?.pause();
+      if (oneWayMs === 0) this.freezeRequests(client);
     }
-    await new Promise((resolve) => setTimeout(resolve, ms));
+    if (oneWayMs > 0) {
+      await new Promise((resolve) => setTimeout(resolve, oneWayMs));
+      for (const { client } of this.pairs) this.freezeRequests(client);
+    }
+    await new Promise((resolve) => setTimeout(resolve, ms - oneWayMs));
     this.cutUntil = 0;
     for (const { client, upstream } of [...this.pairs]) {
       client.destroy();
       upstream?.destroy();
     }
+  }
+
+  private freezeRequests(client: net.Socket): void {
+    client.unpipe();
+    client.pause();
   }
 
   async close(): Promise<void> {

@@ -83,6 +83,7 @@ function serveStream(call: ServerDuplexStream<Batch, Ack>, options: GrpcIngestOp
       try {
         const result = await options.queue.submit(checkBatch(batch, receivedAtMs));
         if (result.rejected > 0) log.warn('ingest.rejected', { rejected: result.rejected, reasons: result.rejections });
+        if (result.duplicates > 0) log.info('ingest.duplicates_skipped', { duplicates: result.duplicates, watermark: result.watermark });
         call.write({ watermark: result.watermark, stored: result.stored, hubTimeMs: Date.now() });
       } catch (error) {
         if (error instanceof BatchRejected) return fail(status.INVALID_ARGUMENT, error.message);

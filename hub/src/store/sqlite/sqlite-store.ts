@@ -155,7 +155,8 @@ export class SqliteStore implements Store {
     const { stepMs, alignMs } = query;
     const rows = this.db
       .prepare(
-        `SELECT (? + ((time_ms - ?) / ?) * ?) AS start, ${aggregateSql[query.agg]} AS value, COUNT(value) AS count, MAX(time_ms) AS newest
+        // CAST: better-sqlite3 binds numbers as REAL, and bucket arithmetic must be integral.
+        `SELECT (CAST(? AS INTEGER) + ((time_ms - CAST(? AS INTEGER)) / CAST(? AS INTEGER)) * CAST(? AS INTEGER)) AS start, ${aggregateSql[query.agg]} AS value, COUNT(value) AS count, MAX(time_ms) AS newest
          FROM samples WHERE series_id = ? AND time_ms >= ? AND time_ms < ? AND value IS NOT NULL
          GROUP BY start ORDER BY start`,
       )

@@ -1,0 +1,42 @@
+/** The hub's REST API as one hono app: authentication, the resource routes, and one error shape. */
+import { OpenAPIHono } from '@hono/zod-openapi';
+import { errorMessage, type Logger } from '@davy/runtime';
+import { bearerAuth } from '../auth/bearer.js';
+import type { Store } from '../store/store.js';
+import { eventRoutes } from './events.js';
+import { gatewayRoutes } from './gateways.js';
+import { healthPath, healthRoutes } from './health.js';
+import { serveOpenApiDocument } from './openapi.js';
+import { rejectInvalidParameters } from './parameter-errors.js';
+import { ApiProblem, problemResponse } from './problem.js';
+import { seriesHistoryRoutes } from './series-history.js';
+import { seriesRoutes } from './series.js';
+
+export interface ApiOptions {
+  store: Store;
+  log: Logger;
+  /** A gateway is online when its last batch is at most this old (default 30 s). */
+  onlineWindowMs?: number;
+  now?: () => number;
+}
+
+export function createApi(options: ApiOptions): OpenAPIHono {
+  const { store, log } = options;
+  const now = options.now ?? Date.now;
+  const app = new OpenAPIHono({ defaultHook: rejectInvalidParameters });
+  app.use('*', bearerAuth(store, { publicPaths: [healthPath] }));
+  app.route('/', healthRoutes(now));
+  app.route('/', gatewayRoutes(store, { now, onlineWindowMs: options.onlineWindowMs ?? 30_000 }));
+  app.route('/', seriesRoutes(store));
+  app.route('/', seriesHistoryRoutes(store));
+  app.route('/', eventRoutes(store));
+  serveOpenApiDocument(app);
+
+  app.notFound((c) => problemResponse(c, new ApiProblem('not-found', `there is no route ${c.req.method} ${c.req.path}`)));
+  app.onError((error, c) => {
+    if (error instanceof ApiProblem) return problemResponse(c, error);
+    log.error('api.request_failed', { method: c.req.method, path: c.req.path, error: errorMessage(error) });
+    return problemResponse(c, new ApiProblem('internal-error', 'the hub could not answer this request; the cause is in its log'));
+  });
+  return app;
+}

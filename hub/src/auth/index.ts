@@ -1,0 +1,3 @@
+export { ensureApiToken } from './api-token.js';
+export { bearerAuth } from './bearer.js';
+export { tokenDigest } from './token-digest.js';

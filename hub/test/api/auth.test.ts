@@ -1,0 +1,167 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { tempDir } from '@davy/runtime/testing';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { ensureApiToken, tokenDigest } from '../../src/auth/index.js';
+import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
+import { openTestApi, problemOf, type TestApi } from './test-api.js';
+import { TestGateway } from './test-gateway.js';
+
+const methane = { device: 'ch4-1', point: 'ch4', metric: 'ch4_concentration', unit: '%' };
+
+/** A valid query per documented path; a new route with required parameters adds its own here. */
+const validQueries: Record<string, string> = {
+  '/api/v1/series/history': '?key=gw-1/ch4-1/ch4&from=0&to=1000',
+};
+
+describe('bearer authentication', () => {
+  let api: TestApi;
+  let documentedPaths: string[];
+
+  beforeEach(async () => {
+    api = await openTestApi();
+    await new TestGateway(api.store, 'gw-1').send({ samples: [{ point: methane, timeMs: 500, value: 0.4 }] });
+    const document = await api.json<{ paths: Record<string, Record<string, unknown>> }>('/api/v1/openapi.json');
+    documentedPaths = Object.keys(document.paths);
+  });
+  afterEach(() => api.close());
+
+  it('documents every route the app serves', () => {
+    const served = api.app.routes.filter((route) => route.method !== 'ALL').map((route) => route.path);
+    expect([...new Set(served)].sort()).toEqual([...documentedPaths].sort());
+    expect(documentedPaths).toHaveLength(7);
+  });
+
+  it('answers 401 with WWW-Authenticate on every route but health, without a token', async () => {
+    for (const route of documentedPaths.filter((p) => p !== '/api/v1/health')) {
+      const response = await api.get(`${route}${validQueries[route] ?? ''}`, null);
+      expect(response.headers.get('www-authenticate'), route).toBe('Bearer realm="davy-hub"');
+      const problem = await problemOf(response, 401);
+      expect(problem).toEqual({
+        type: 'urn:davy:problem:unauthorized',
+        title: 'Authentication required',
+        status: 401,
+        detail: 'send the header "Authorization: Bearer <token>"',
+        instance: route,
+      });
+    }
+  });
+
+  it('answers 401 on every route but health for a wrong or malformed token', async () => {
+    const wrong = [`Bearer ${api.token}x`, `Basic ${api.token}`, 'Bearer', `Bearer ${api.token} extra`, `Bearer ${tokenDigest(api.token)}`];
+    for (const route of documentedPaths.filter((p) => p !== '/api/v1/health')) {
+      for (const authorization of wrong) {
+        const response = await api.get(`${route}${validQueries[route] ?? ''}`, authorization);
+        expect(response.headers.get('www-authenticate'), `${route} ${authorization}`).toBe('Bearer realm="davy-hub", error="invalid_token"');
+        expect((await problemOf(response, 401)).detail).toBe('the bearer token is not valid');
+      }
+    }
+  });
+
+  it('answers 200 on every route with the token, and on health without one', async () => {
+    for (const route of documentedPaths) {
+      const response = await api.get(`${route}${validQueries[route] ?? ''}`);
+      expect(response.status, route).toBe(200);
+      expect(response.headers.get('content-type'), route).toBe('application/json');
+    }
+    const health = await api.get('/api/v1/health', null);
+    expect(health.status).toBe(200);
+    expect(await health.json()).toEqual({ status: 'ok', uptimeMs: expect.any(Number) });
+  });
+
+  it('accepts the scheme name in any case', async () => {
+    expect((await api.get('/api/v1/gateways', `bearer ${api.token}`)).status).toBe(200);
+  });
+
+  it('answers 401 before 404 on unknown routes, and 404 with the token', async () => {
+    expect((await problemOf(await api.get('/api/v1/nothing', null), 401)).status).toBe(401);
+    expect(await problemOf(await api.get('/api/v1/nothing'), 404)).toEqual({
+      type: 'urn:davy:problem:not-found',
+      title: 'Not found',
+      status: 404,
+      detail: 'there is no route GET /api/v1/nothing',
+      instance: '/api/v1/nothing',
+    });
+  });
+
+  it('never logs the token', async () => {
+    await api.get('/api/v1/gateways', `Bearer ${api.token}x`);
+    await api.get('/api/v1/gateways');
+    expect(api.logLines.join('\n')).not.toContain(api.token);
+  });
+});
+
+describe('ensureApiToken', () => {
+  let folder: ReturnType<typeof tempDir>;
+  let file: string;
+  let store: SqliteStore;
+
+  beforeEach(() => {
+    folder = tempDir('davy-token-');
+    file = path.join(folder.dir, 'hub.db');
+    store = SqliteStore.open(file);
+  });
+  afterEach(async () => {
+    await store.close().catch(() => undefined);
+    folder.remove();
+  });
+
+  /** Every byte SQLite wrote for the store (database, WAL and shared-memory files). */
+  function storeBytes(): string {
+    return readdirSync(folder.dir)
+      .map((name) => readFileSync(path.join(folder.dir, name)).toString('latin1'))
+      .join('');
+  }
+
+  it('generates a token once, and stores only its SHA-256 digest', async () => {
+    const first = await ensureApiToken(store, undefined);
+    expect(first.generated).toMatch(/^davy_[A-Za-z0-9_-]{43}$/);
+    const token = first.generated!;
+    expect(await store.hasTokenDigest(tokenDigest(token))).toBe(true);
+    expect(await ensureApiToken(store, undefined)).toEqual({});
+    expect(await store.tokenCount()).toBe(1);
+
+    expect(storeBytes()).toContain(tokenDigest(token));
+    expect(storeBytes()).not.toContain(token);
+    expect(storeBytes()).not.toContain(token.slice('davy_'.length));
+    await store.close();
+    expect(storeBytes()).toContain(tokenDigest(token));
+    expect(storeBytes()).not.toContain(token.slice('davy_'.length));
+  });
+
+  it('generates a different token in another store', async () => {
+    const other = SqliteStore.open(path.join(folder.dir, 'other.db'));
+    const [a, b] = [await ensureApiToken(store, undefined), await ensureApiToken(other, undefined)];
+    await other.close();
+    expect(a.generated).not.toBe(b.generated);
+  });
+
+  it('stores DAVY_HUB_TOKEN once and generates nothing, also next to a generated token', async () => {
+    expect(await ensureApiToken(store, 'operator-chosen-token-123')).toEqual({});
+    expect(await ensureApiToken(store, 'operator-chosen-token-123')).toEqual({});
+    expect(await store.tokenCount()).toBe(1);
+    expect(await store.hasTokenDigest(tokenDigest('operator-chosen-token-123'))).toBe(true);
+    expect(storeBytes()).not.toContain('operator-chosen-token-123');
+
+    expect(await ensureApiToken(store, undefined)).toEqual({});
+    expect(await store.tokenCount()).toBe(1);
+  });
+
+  it('lets the API accept DAVY_HUB_TOKEN', async () => {
+    const api = await openTestApi();
+    try {
+      await ensureApiToken(api.store, 'operator-chosen-token-123');
+      expect((await api.get('/api/v1/gateways', 'Bearer operator-chosen-token-123')).status).toBe(200);
+      expect((await api.get('/api/v1/gateways')).status).toBe(200);
+    } finally {
+      await api.close();
+    }
+  });
+
+  it('rejects a DAVY_HUB_TOKEN that no Authorization header can carry', async () => {
+    for (const bad of ['', 'has space', 'tab\there', 'ü-token']) {
+      await expect(ensureApiToken(store, bad)).rejects.toThrow('DAVY_HUB_TOKEN must be a bearer token');
+    }
+    expect(await store.tokenCount()).toBe(0);
+  });
+});

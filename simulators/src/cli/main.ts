@@ -1,0 +1,12 @@
+#!/usr/bin/env node
+/** davy-sim: simulated field devices, one subcommand per protocol. */
+import { Command } from 'commander';
+import { runCli } from '@davy/runtime';
+import { addModbusCommand } from '../modbus/command.js';
+
+const program = new Command('davy-sim')
+  .description('Simulated field devices serving Davy device profiles, for tests and demos without hardware');
+
+addModbusCommand(program);
+
+await runCli(program);
