@@ -51,9 +51,10 @@ export function deviceCommand(): Command {
   return device;
 }
 
+/** The engineering value with the digits its source carries (no float32 or binary-fraction noise). */
 function formatValue(reading: PointReading, point: { scale: number; offset: number }): string {
   if (reading.value === null) return '';
   if (typeof reading.value === 'string') return JSON.stringify(reading.value);
   const value = scaleValue(reading.value, point);
-  return Number.isInteger(value) ? String(value) : String(Number(value.toPrecision(7)));
+  return String(Number(value.toPrecision(reading.significantDigits ?? 15)));
 }

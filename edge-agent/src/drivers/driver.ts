@@ -14,6 +14,8 @@ export interface PointReading {
   quality: Quality;
   /** The raw protocol data, for people (e.g. "0x4366 0x8000"). */
   raw?: string;
+  /** Significant digits the source value carries (7 for a float32), where fewer than a double's. */
+  significantDigits?: number;
   /** Why the reading is bad or uncertain. */
   error?: string;
 }

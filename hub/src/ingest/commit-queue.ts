@@ -1,12 +1,16 @@
 /**
  * Group commit: batches that arrive while a commit runs wait and go into the next transaction
- * together. One SQLite transaction per batch would write every series' newest page once per
- * batch; many batches per transaction write it once, which is what makes ingest fast.
+ * together, so the cost of a commit (a sync to disk) is shared by many batches.
+ *
+ * Batches from one source (one gateway's stream) are committed in the order submitted, and
+ * when one fails, the ones queued behind it fail too without being committed: a later batch
+ * must never move the gateway's watermark past records that were not stored.
  */
 import type { IngestBatch, IngestResult, Store } from '../store/store.js';
 
 interface Pending {
   batch: IngestBatch;
+  source: object;
   resolve: (result: IngestResult) => void;
   reject: (error: unknown) => void;
 }
@@ -21,9 +25,10 @@ export class CommitQueue {
     private readonly maxSamplesPerCommit = 200_000,
   ) {}
 
-  submit(batch: IngestBatch): Promise<IngestResult> {
+  /** Queues a batch; `source` identifies its stream, whose batches keep their order. */
+  submit(batch: IngestBatch, source: object): Promise<IngestResult> {
     return new Promise((resolve, reject) => {
-      this.pending.push({ batch, resolve, reject });
+      this.pending.push({ batch, source, resolve, reject });
       if (!this.running) void this.drain();
     });
   }
@@ -38,7 +43,10 @@ export class CommitQueue {
         const results = await this.store.ingest(group.map((item) => item.batch));
         group.forEach((item, index) => item.resolve(results[index]!));
       } catch (error) {
-        for (const item of group) item.reject(error);
+        const failedSources = new Set(group.map((item) => item.source));
+        const behind = this.pending.filter((item) => failedSources.has(item.source));
+        this.pending = this.pending.filter((item) => !failedSources.has(item.source));
+        for (const item of [...group, ...behind]) item.reject(error);
       }
     }
     this.running = false;

@@ -89,6 +89,12 @@ export class ManagedProcess {
     for (const listener of this.listeners) listener(line);
   }
 
+  /** Calls `listener` with every line from now on; returns a function that stops it. */
+  onLine(listener: (line: string) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
   events(): LogEvent[] {
     return this.lines.flatMap((line) => {
       const event = parseEvent(line);

@@ -224,7 +224,8 @@ function decodePoint(point: ModbusPoint, offset: number, data: TableData, timeMs
   const bytes = data.subarray(offset * 2, (offset + point.count) * 2);
   const raw = formatRegisters(bytes);
   try {
-    return { point: point.name, value: decodeRegisters(bytes, point), timeMs, quality: 'good', raw };
+    const significantDigits = point.type === 'float32' ? 7 : undefined;
+    return { point: point.name, value: decodeRegisters(bytes, point), timeMs, quality: 'good', raw, significantDigits };
   } catch (error) {
     return { point: point.name, value: null, timeMs, quality: 'bad', raw, error: `cannot decode: ${errorMessage(error)}` };
   }

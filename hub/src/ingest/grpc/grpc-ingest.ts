@@ -7,6 +7,7 @@ import { Server, ServerCredentials, status, type ServerDuplexStream } from '@grp
 import { UplinkServiceService, type Ack, type Batch, type UplinkServiceServer } from '@davy/proto';
 import { errorMessage, type Logger } from '@davy/runtime';
 import { BatchRejected, checkBatch } from '../batch-check.js';
+import type { IngestResult } from '../../store/store.js';
 import type { CommitQueue } from '../commit-queue.js';
 
 export interface GrpcIngestOptions {
@@ -60,7 +61,6 @@ function serveStream(call: ServerDuplexStream<Batch, Ack>, options: GrpcIngestOp
   const peer = call.getPeer();
   let gatewayId: string | undefined;
   let log = options.log.child({ peer });
-  let chain = Promise.resolve();
   let failed = false;
 
   const fail = (code: status, details: string) => {
@@ -69,31 +69,43 @@ function serveStream(call: ServerDuplexStream<Batch, Ack>, options: GrpcIngestOp
     call.emit('error', { code, details, name: 'IngestError', message: details });
   };
 
+  const source = {};
+  // Acks go out in order: each waits for the one before it.
+  let acks = Promise.resolve();
+
   call.on('data', (batch: Batch) => {
     const receivedAtMs = Date.now();
-    chain = chain.then(async () => {
-      if (failed || call.cancelled) return;
-      if (gatewayId === undefined) {
-        gatewayId = batch.gatewayId;
-        log = options.log.child({ gateway: gatewayId, peer });
-        log.info('grpc.stream_opened');
-      } else if (batch.gatewayId !== gatewayId) {
-        return fail(status.INVALID_ARGUMENT, `this stream belongs to gateway ${gatewayId}; a batch for ${batch.gatewayId} needs its own stream`);
-      }
+    if (failed || call.cancelled) return;
+    if (gatewayId === undefined) {
+      gatewayId = batch.gatewayId;
+      log = options.log.child({ gateway: gatewayId, peer });
+      log.info('grpc.stream_opened');
+    } else if (batch.gatewayId !== gatewayId) {
+      return fail(status.INVALID_ARGUMENT, `this stream belongs to gateway ${gatewayId}; a batch for ${batch.gatewayId} needs its own stream`);
+    }
+    let committed: Promise<IngestResult>;
+    try {
+      committed = options.queue.submit(checkBatch(batch, receivedAtMs), source);
+    } catch (error) {
+      if (!(error instanceof BatchRejected)) throw error;
+      return fail(status.INVALID_ARGUMENT, error.message);
+    }
+    // Submitted at once, so a stream's batches can share a group commit; acked in order.
+    acks = acks.then(async () => {
       try {
-        const result = await options.queue.submit(checkBatch(batch, receivedAtMs));
+        const result = await committed;
+        if (failed) return;
         if (result.rejected > 0) log.warn('ingest.rejected', { rejected: result.rejected, reasons: result.rejections });
         if (result.duplicates > 0) log.info('ingest.duplicates_skipped', { duplicates: result.duplicates, watermark: result.watermark });
         call.write({ watermark: result.watermark, stored: result.stored, hubTimeMs: Date.now() });
       } catch (error) {
-        if (error instanceof BatchRejected) return fail(status.INVALID_ARGUMENT, error.message);
         log.error('ingest.commit_failed', { error: errorMessage(error) });
         fail(status.UNAVAILABLE, `the hub could not store the batch: ${errorMessage(error)}`);
       }
     });
   });
   call.on('end', () => {
-    void chain.then(() => {
+    void acks.then(() => {
       if (!failed) call.end();
       log.info('grpc.stream_closed');
     });

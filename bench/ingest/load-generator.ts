@@ -1,0 +1,89 @@
+/**
+ * The ingest benchmark's load: G gateways, each on its own gRPC connection and stream, sending
+ * batches of 1,000 samples of its 2,000 series with a window of 8 batches in flight, as agents
+ * do. Runs in its own process so it does not share the hub's event loop. Prints one JSON line:
+ * the samples the hub acked as stored during the measured window.
+ *
+ * Usage: load-generator.ts PORT GATEWAYS SECONDS
+ */
+import { credentials } from '@grpc/grpc-js';
+import { UplinkServiceClient, type Ack, type Batch } from '@davy/proto';
+
+const [port, gatewayCount, seconds] = process.argv.slice(2).map(Number) as [number, number, number];
+const seriesPerGateway = 2_000;
+const batchSize = 1_000;
+const window = 8;
+const warmupMs = 1_000;
+
+let measuring = false;
+let stored = 0;
+const start = Date.now();
+const startTimeMs = Date.UTC(2026, 0, 1);
+
+function batchFor(gateway: string, round: number, seq: number, defineSeries: boolean): Batch {
+  const half = round % 2; // two batches make one snapshot of the gateway's 2,000 series
+  const timeMs = startTimeMs + Math.floor(round / 2) * 1_000;
+  const columns = { seq: new Array<number>(batchSize), series: new Array<number>(batchSize), timeMs: new Array<number>(batchSize), value: new Array<number>(batchSize), quality: new Array<number>(batchSize) };
+  for (let i = 0; i < batchSize; i += 1) {
+    columns.seq[i] = seq + i;
+    columns.series[i] = half * batchSize + i + 1;
+    columns.timeMs[i] = timeMs;
+    columns.value[i] = 230 + ((i * 7919 + round) % 100) / 10;
+    columns.quality[i] = 1;
+  }
+  return {
+    gatewayId: gateway,
+    outboxId: `bench-${gateway}`,
+    sentAtMs: Date.now(),
+    enterpriseCode: '91350100M000100Y43',
+    site: 'bench',
+    series: defineSeries
+      ? Array.from({ length: seriesPerGateway }, (_, i) => ({ localId: i + 1, key: `${gateway}/dev-${Math.floor(i / 100)}/p${i}`, device: `dev-${Math.floor(i / 100)}`, point: `p${i}`, metric: 'voltage', unit: 'V', intervalMs: 1000 }))
+      : [],
+    samples: columns,
+    events: [],
+    gaps: [],
+  };
+}
+
+function runGateway(index: number): Promise<void> {
+  const gateway = `gw-bench-${index}`;
+  const client = new UplinkServiceClient(`127.0.0.1:${port}`, credentials.createInsecure(), { 'grpc.max_send_message_length': 64 * 1024 * 1024 });
+  const call = client.stream();
+  let round = 0;
+  let seq = 1;
+  let inFlight = 0;
+  const send = () => {
+    while (inFlight < window && Date.now() - start < warmupMs + seconds * 1000) {
+      call.write(batchFor(gateway, round, seq, round === 0));
+      seq += batchSize;
+      round += 1;
+      inFlight += 1;
+    }
+    if (inFlight === 0) call.end();
+  };
+  return new Promise((resolve, reject) => {
+    call.on('data', (ack: Ack) => {
+      inFlight -= 1;
+      if (measuring) stored += ack.stored;
+      send();
+    });
+    call.on('end', () => {
+      client.close();
+      resolve();
+    });
+    call.on('error', reject);
+    send();
+  });
+}
+
+setTimeout(() => {
+  measuring = true;
+  stored = 0;
+}, warmupMs);
+setTimeout(() => {
+  measuring = false;
+  console.log(JSON.stringify({ stored, seconds: (Date.now() - start - warmupMs) / 1000 }));
+}, warmupMs + seconds * 1000);
+
+await Promise.all(Array.from({ length: gatewayCount }, (_, i) => runGateway(i)));
