@@ -68,11 +68,11 @@ async function startServerProcess(devices: number): Promise<ServerProcess> {
   const child: ChildProcess = spawn(process.execPath, ['--conditions=source', '--import', tsxLoader, script, String(devices)], {
     stdio: ['pipe', 'pipe', 'inherit'],
   });
-  let exitedEarly = false;
+  let childExited = false;
   const waiting: Array<{ resolve: (line: string) => void; reject: (error: Error) => void }> = [];
   const exited = new Promise<void>((resolve) =>
     child.once('exit', (code, signal) => {
-      exitedEarly = true;
+      childExited = true;
       for (const waiter of waiting.splice(0)) waiter.reject(new Error(`bench/modbus/server-process.ts exited (${signal ?? code})`));
       resolve();
     }),
@@ -81,7 +81,7 @@ async function startServerProcess(devices: number): Promise<ServerProcess> {
   createInterface({ input: child.stdout! }).on('line', (line) => waiting.shift()?.resolve(line));
   const nextLine = (timeoutMs: number, what: string) =>
     new Promise<string>((resolve, reject) => {
-      if (exitedEarly) return reject(new Error('bench/modbus/server-process.ts is not running'));
+      if (childExited) return reject(new Error('bench/modbus/server-process.ts is not running'));
       const timer = setTimeout(() => reject(new Error(`bench/modbus/server-process.ts: no ${what} within ${timeoutMs} ms`)), timeoutMs);
       waiting.push({
         resolve: (line) => {

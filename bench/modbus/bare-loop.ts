@@ -3,23 +3,7 @@
  * same 125-register blocks the agent's planner asks for, back to back, with nothing done to the
  * replies (no decoding, no pipeline, no outbox). Whatever the agent adds shows as the gap to this.
  */
-import { createRequire } from 'node:module';
-
-/** The part of modbus-serial's client (ModbusRTU) the bare loop uses. */
-interface BareClient {
-  connectTCP(ip: string, options: { port: number }): Promise<void>;
-  setID(id: number): void;
-  setTimeout(duration: number): void;
-  readHoldingRegisters(address: number, length: number): Promise<{ buffer: Buffer }>;
-  destroy(callback?: () => void): void;
-}
-
-// modbus-serial is a dependency of @davy/edge-agent, not of the workspace root, and pnpm hoists
-// nothing: from bench/ neither `import 'modbus-serial'` nor its types resolve. So the module is
-// required through edge-agent's package.json (found relative to this file, not by an absolute
-// path), which gives the very copy the agent's driver uses, and typed by the interface above.
-const requireFromAgent = createRequire(new URL('../../edge-agent/package.json', import.meta.url));
-const ModbusRTU = (requireFromAgent('modbus-serial') as { default: new () => BareClient }).default;
+import Modbus from 'modbus-serial';
 
 export interface BlockRead {
   start: number;
@@ -41,7 +25,7 @@ export interface BareLoad {
 export async function startBareLoops(host: string, ports: readonly number[], blocks: readonly BlockRead[], limits: { maxMs: number; maxRequests: number }): Promise<BareLoad> {
   const clients = await Promise.all(
     ports.map(async (port) => {
-      const client = new ModbusRTU();
+      const client = new Modbus.default();
       client.setID(1);
       client.setTimeout(1000);
       await client.connectTCP(host, { port });

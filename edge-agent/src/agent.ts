@@ -29,6 +29,7 @@ export class Agent {
     private readonly config: AgentConfig,
     private readonly outbox: Outbox,
     private readonly drivers: DeviceDriver[],
+    private readonly pipeline: PointPipeline,
     private readonly uplink: Uplink,
     private readonly log: Logger,
   ) {}
@@ -38,7 +39,7 @@ export class Agent {
     const pipeline = new PointPipeline(config.gateway.id, config.devices, outbox, log);
     const drivers = config.devices.map((device) => createDriver(device, log));
     const uplink = new GrpcUplink(config.hub, config.gateway, config.uplink, outbox, log);
-    const agent = new Agent(config, outbox, drivers, uplink, log);
+    const agent = new Agent(config, outbox, drivers, pipeline, uplink, log);
     const stats = outbox.stats();
     log.info('agent.started', {
       gateway: config.gateway.id,
@@ -57,6 +58,7 @@ export class Agent {
   async stop(): Promise<void> {
     clearInterval(this.stateTimer);
     await Promise.all(this.drivers.map((driver) => driver.stop()));
+    this.pipeline.flush();
     await this.uplink.stop();
     this.saveState(false);
     this.outbox.close();

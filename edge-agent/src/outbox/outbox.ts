@@ -49,6 +49,8 @@ export class Outbox {
   private readonly seriesById = new Map<number, SeriesDefinition>();
   private readonly listeners = new Set<() => void>();
   private readonly pageSize: number;
+  /** Records appended since the file size was last measured. */
+  private appendedSinceCheck = 0;
   private readonly statements;
   private readonly appendTransaction: (records: NewRecord[]) => number;
 
@@ -107,6 +109,11 @@ export class Outbox {
     return new Outbox(db, options);
   }
 
+  /** Local ids of many series at once, in one transaction (a device's points at start). */
+  seriesIds(definitions: SeriesDefinition[]): number[] {
+    return this.db.transaction(() => definitions.map((definition) => this.seriesId(definition)))();
+  }
+
   /** The local id of a series, defining it on first use (or updating what changed). */
   seriesId(definition: SeriesDefinition): number {
     const known = this.seriesByKey.get(definition.key);
@@ -133,7 +140,13 @@ export class Outbox {
   append(records: NewRecord[]): { firstSeq: number; lastSeq: number } {
     if (records.length === 0) return { firstSeq: this.lastSeq + 1, lastSeq: this.lastSeq };
     const firstSeq = this.appendTransaction(records);
-    this.enforceCap();
+    this.appendedSinceCheck += records.length;
+    // Measuring the file costs two pragmas: do it once per ~0.1 % of the cap (a record takes
+    // some 50 bytes), not on every append.
+    if (this.appendedSinceCheck * 50 >= this.options.maxBytes / 1000) {
+      this.appendedSinceCheck = 0;
+      this.enforceCap();
+    }
     for (const listener of this.listeners) listener();
     return { firstSeq, lastSeq: this.lastSeq };
   }

@@ -3,6 +3,9 @@
  * (<gateway>/<device>/<point>), scaled to engineering units, with its quality; device events
  * become event records. Text points (serial numbers, firmware versions) are sent as
  * `point.text` events when they change, since samples carry numbers.
+ *
+ * Records of one turn of the event loop (the replies of many devices that arrived together)
+ * go into the outbox in one transaction: one sync to disk for all of them.
  */
 import { errorMessage, type Logger } from '@davy/runtime';
 import type { DeviceSpec, PointSpec } from '../config/device-spec.js';
@@ -26,6 +29,8 @@ export class PointPipeline implements ReadingSink {
   private readonly series = new Map<string, Map<string, SeriesEntry>>();
   private readonly lastText = new Map<string, string>();
   private readonly warned = new Set<string>();
+  private pending: NewRecord[] = [];
+  private flushScheduled = false;
   appendFailures = 0;
 
   constructor(
@@ -35,19 +40,17 @@ export class PointPipeline implements ReadingSink {
     private readonly log: Logger,
   ) {
     for (const device of devices) {
-      const points = new Map<string, SeriesEntry>();
-      for (const spec of device.points) {
-        const seriesId = outbox.seriesId({
+      const ids = outbox.seriesIds(
+        device.points.map((spec) => ({
           key: seriesKey(gatewayId, device.name, spec.name),
           device: device.name,
           point: spec.name,
           metric: spec.metric,
           unit: spec.unit,
           intervalMs: spec.intervalMs,
-        });
-        points.set(spec.name, { spec, seriesId });
-      }
-      this.series.set(device.name, points);
+        })),
+      );
+      this.series.set(device.name, new Map(device.points.map((spec, index) => [spec.name, { spec, seriesId: ids[index]! }])));
     }
   }
 
@@ -73,20 +76,33 @@ export class PointPipeline implements ReadingSink {
       if (!Number.isFinite(value)) quality = qualityCode.bad;
       records.push({ kind: 'sample', series: entry.seriesId, timeMs: reading.timeMs, value, quality });
     }
-    this.append(records);
+    this.enqueue(records);
   }
 
   event(device: string, event: DeviceEvent): void {
-    this.append([{ kind: 'event', type: event.type, device, timeMs: event.timeMs, bodyJson: JSON.stringify(event.body) }]);
+    this.enqueue([{ kind: 'event', type: event.type, device, timeMs: event.timeMs, bodyJson: JSON.stringify(event.body) }]);
   }
 
-  private append(records: NewRecord[]): void {
+  /** Appends what is pending now (the agent calls it before it closes the outbox). */
+  flush(): void {
+    this.flushScheduled = false;
+    const records = this.pending;
+    if (records.length === 0) return;
+    this.pending = [];
     try {
       this.outbox.append(records);
     } catch (error) {
       // E.g. a full disk: the readings are lost, but the agent keeps reading and says so.
       this.appendFailures += 1;
       this.log.error('outbox.append_failed', { records: records.length, error: errorMessage(error), failures: this.appendFailures });
+    }
+  }
+
+  private enqueue(records: NewRecord[]): void {
+    for (const record of records) this.pending.push(record);
+    if (!this.flushScheduled) {
+      this.flushScheduled = true;
+      setImmediate(() => this.flush());
     }
   }
 

@@ -84,7 +84,7 @@ export class ModbusTcpDriver implements DeviceDriver {
     try {
       const readings: PointReading[] = [];
       for (const group of this.groups) {
-        for (const read of group.reads) readings.push(...(await this.performRead(connection, read)).readings);
+        for (const read of group.reads) readings.push(...(await this.performRead(connection, read, true)).readings);
       }
       return readings;
     } finally {
@@ -116,7 +116,7 @@ export class ModbusTcpDriver implements DeviceDriver {
     const readings: PointReading[] = [];
     let answered = false;
     for (const read of group.reads) {
-      const result = await this.serialize(() => this.performRead(connection, read));
+      const result = await this.serialize(() => this.performRead(connection, read, false));
       readings.push(...result.readings);
       // An exception reply is an answer: the device is there, only that read is wrong.
       if (result.failure === undefined || result.failure === 'exception') answered = true;
@@ -143,9 +143,11 @@ export class ModbusTcpDriver implements DeviceDriver {
     return result;
   }
 
+  /** `withRaw`: also show the registers as text (for people; polling skips that cost). */
   private async performRead(
     connection: ModbusTcpConnection,
     read: RegisterRead<ModbusPoint>,
+    withRaw: boolean,
   ): Promise<{ readings: PointReading[]; failure?: ReadFailureKind }> {
     this.stats.reads += 1;
     let data: TableData;
@@ -162,7 +164,7 @@ export class ModbusTcpDriver implements DeviceDriver {
     }
     const timeMs = Date.now();
     this.stats.lastGoodReadMs = timeMs;
-    return { readings: read.items.map(({ point, offset }) => decodePoint(point, offset, data, timeMs)) };
+    return { readings: read.items.map(({ point, offset }) => decodePoint(point, offset, data, timeMs, withRaw)) };
   }
 
   /** One connect loop at a time; retries with backoff until connected or stopped. */
@@ -216,13 +218,13 @@ export class ModbusTcpDriver implements DeviceDriver {
   }
 }
 
-function decodePoint(point: ModbusPoint, offset: number, data: TableData, timeMs: number): PointReading {
+function decodePoint(point: ModbusPoint, offset: number, data: TableData, timeMs: number, withRaw: boolean): PointReading {
   if (isBitTable(point.table)) {
     const bit = data[offset] === 1;
-    return { point: point.name, value: bit, timeMs, quality: 'good', raw: bit ? '1' : '0' };
+    return { point: point.name, value: bit, timeMs, quality: 'good', raw: withRaw ? (bit ? '1' : '0') : undefined };
   }
   const bytes = data.subarray(offset * 2, (offset + point.count) * 2);
-  const raw = formatRegisters(bytes);
+  const raw = withRaw ? formatRegisters(bytes) : undefined;
   try {
     const significantDigits = point.type === 'float32' ? 7 : undefined;
     return { point: point.name, value: decodeRegisters(bytes, point), timeMs, quality: 'good', raw, significantDigits };

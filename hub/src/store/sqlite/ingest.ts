@@ -7,6 +7,7 @@ import type Database from 'better-sqlite3';
 import { Quality } from '@davy/proto';
 import { isKnownQuality } from '../quality.js';
 import type { IngestBatch, IngestResult } from '../store.js';
+import type { SampleStaging, StagedSample } from './staging.js';
 
 interface GatewayRow {
   outbox_id: string;
@@ -28,7 +29,10 @@ export class SqliteIngest {
   private readonly statements;
   readonly commit: (batches: IngestBatch[]) => IngestResult[];
 
-  constructor(private readonly db: Database.Database) {
+  constructor(
+    db: Database.Database,
+    private readonly staging: SampleStaging,
+  ) {
     this.statements = {
       gateway: db.prepare<[string], GatewayRow>('SELECT outbox_id, watermark FROM gateways WHERE id = ?'),
       insertGateway: db.prepare(
@@ -46,7 +50,7 @@ export class SqliteIngest {
       mapSeries: db.prepare('INSERT OR REPLACE INTO gateway_series (gateway_id, local_id, series_id) VALUES (?, ?, ?)'),
       mappedSeries: db.prepare<[string], { local_id: number; series_id: number }>('SELECT local_id, series_id FROM gateway_series WHERE gateway_id = ?'),
       forgetSeries: db.prepare('DELETE FROM gateway_series WHERE gateway_id = ?'),
-      insertSample: db.prepare('INSERT INTO samples (series_id, time_ms, seq, value, quality, received_ms) VALUES (?, ?, ?, ?, ?, ?)'),
+      stageSample: db.prepare('INSERT INTO samples_staged (series_id, time_ms, seq, value, quality, received_ms) VALUES (?, ?, ?, ?, ?, ?)'),
       upsertLatest: db.prepare(
         `INSERT INTO latest (series_id, time_ms, value, quality, received_ms) VALUES (?, ?, ?, ?, ?)
          ON CONFLICT (series_id) DO UPDATE SET time_ms = excluded.time_ms, value = excluded.value, quality = excluded.quality, received_ms = excluded.received_ms
@@ -54,17 +58,25 @@ export class SqliteIngest {
       ),
       insertEvent: db.prepare('INSERT INTO events (gateway_id, seq, device, type, time_ms, received_ms, body) VALUES (?, ?, ?, ?, ?, ?, ?)'),
     };
-    this.commit = db.transaction((batches: IngestBatch[]) => {
+    const transaction = db.transaction((batches: IngestBatch[], staged: StagedSample[]) => {
       const latest = new Map<number, LatestCandidate>();
-      const results = batches.map((batch) => this.commitOne(batch, latest));
+      const results = batches.map((batch) => this.commitOne(batch, latest, staged));
       for (const [seriesId, sample] of latest) {
         this.statements.upsertLatest.run(seriesId, sample.timeMs, sample.value, sample.quality, sample.receivedMs);
       }
       return results;
     });
+    this.commit = (batches) => {
+      const staged: StagedSample[] = [];
+      const results = transaction(batches, staged);
+      // Only now, after the commit: a rolled-back transaction's samples never become visible.
+      this.staging.add(staged);
+      this.staging.settleIfDue();
+      return results;
+    };
   }
 
-  private commitOne(batch: IngestBatch, latest: Map<number, LatestCandidate>): IngestResult {
+  private commitOne(batch: IngestBatch, latest: Map<number, LatestCandidate>, staged: StagedSample[]): IngestResult {
     const s = this.statements;
     const received = batch.receivedAtMs;
     let watermark = this.openGateway(batch);
@@ -105,7 +117,8 @@ export class SqliteIngest {
         continue;
       }
       const stored = q === Quality.QUALITY_BAD ? null : v;
-      s.insertSample.run(seriesId, time, recordSeq, stored, q, received);
+      s.stageSample.run(seriesId, time, recordSeq, stored, q, received);
+      staged.push({ seriesId, timeMs: time, seq: recordSeq, value: stored, quality: q, receivedMs: received });
       const current = latest.get(seriesId);
       if (!current || time >= current.timeMs) latest.set(seriesId, { timeMs: time, value: stored, quality: q, receivedMs: received });
       result.stored += 1;

@@ -49,6 +49,16 @@ const migrations: Array<{ version: number; sql: string }> = [
         received_ms INTEGER NOT NULL,
         PRIMARY KEY (series_id, time_ms, seq)
       ) WITHOUT ROWID;
+      -- Samples of recent commits, in arrival order, until they settle into samples
+      -- (see staging.ts).
+      CREATE TABLE samples_staged (
+        series_id INTEGER NOT NULL,
+        time_ms INTEGER NOT NULL,
+        seq INTEGER NOT NULL,
+        value REAL,
+        quality INTEGER NOT NULL,
+        received_ms INTEGER NOT NULL
+      );
       CREATE TABLE latest (
         series_id INTEGER PRIMARY KEY,
         time_ms INTEGER NOT NULL,

@@ -23,6 +23,51 @@ import type {
 } from '../store.js';
 import { SqliteIngest } from './ingest.js';
 import { migrate } from './migrations.js';
+import { SampleStaging } from './staging.js';
+
+/** What a bucket holds so far; settled rows and staged samples add into one. */
+interface BucketPartial {
+  count: number;
+  sum: number;
+  min: number;
+  max: number;
+  lastTimeMs: number;
+  last: number | null;
+}
+
+function addToPartial(partials: Map<number, BucketPartial>, bucket: number, timeMs: number, value: number): void {
+  const partial = partials.get(bucket);
+  if (!partial) {
+    partials.set(bucket, { count: 1, sum: value, min: value, max: value, lastTimeMs: timeMs, last: value });
+    return;
+  }
+  partial.count += 1;
+  partial.sum += value;
+  partial.min = Math.min(partial.min, value);
+  partial.max = Math.max(partial.max, value);
+  if (timeMs >= partial.lastTimeMs) {
+    partial.lastTimeMs = timeMs;
+    partial.last = value;
+  }
+}
+
+function finish(partial: BucketPartial | undefined, agg: BucketQuery['agg']): number | null {
+  if (!partial) return agg === 'count' ? 0 : null;
+  switch (agg) {
+    case 'avg':
+      return partial.sum / partial.count;
+    case 'min':
+      return partial.min;
+    case 'max':
+      return partial.max;
+    case 'sum':
+      return partial.sum;
+    case 'count':
+      return partial.count;
+    case 'last':
+      return partial.last;
+  }
+}
 
 interface SeriesRow {
   id: number;
@@ -69,26 +114,23 @@ function seriesWhere(filter: SeriesFilter): { sql: string; params: string[] } {
   return { sql: clauses.length > 0 ? `WHERE ${clauses.join(' AND ')}` : '', params };
 }
 
-const aggregateSql: Record<BucketQuery['agg'], string> = {
-  avg: 'AVG(value)',
-  min: 'MIN(value)',
-  max: 'MAX(value)',
-  sum: 'SUM(value)',
-  count: 'COUNT(value)',
-  // SQLite returns the bare column from the row that holds MAX(time_ms).
-  last: 'value',
-};
-
 export interface SqliteStoreOptions {
   /** synchronous=FULL (default) or NORMAL (faster; a power cut may lose acked batches). */
   sync?: 'full' | 'normal';
+  /** Staged samples that trigger a settle into the clustered table (see staging.ts). */
+  settleAt?: number;
 }
 
 export class SqliteStore implements Store {
   private readonly writer: SqliteIngest;
+  private readonly staging: SampleStaging;
 
-  private constructor(private readonly db: Database.Database) {
-    this.writer = new SqliteIngest(db);
+  private constructor(
+    private readonly db: Database.Database,
+    settleAt: number,
+  ) {
+    this.staging = new SampleStaging(db, settleAt);
+    this.writer = new SqliteIngest(db, this.staging);
   }
 
   static open(file: string, options: SqliteStoreOptions = {}): SqliteStore {
@@ -99,7 +141,7 @@ export class SqliteStore implements Store {
     db.pragma('cache_size = -131072'); // 128 MiB: the hot pages of every series' newest leaf
     db.pragma('busy_timeout = 5000');
     migrate(db);
-    return new SqliteStore(db);
+    return new SqliteStore(db, options.settleAt ?? 200_000);
   }
 
   async ingest(batches: IngestBatch[]): Promise<IngestResult[]> {
@@ -153,34 +195,48 @@ export class SqliteStore implements Store {
 
   async history(query: BucketQuery): Promise<Bucket[]> {
     const { stepMs, alignMs } = query;
-    const rows = this.db
-      .prepare(
-        // CAST: better-sqlite3 binds numbers as REAL, and bucket arithmetic must be integral.
-        `SELECT (CAST(? AS INTEGER) + ((time_ms - CAST(? AS INTEGER)) / CAST(? AS INTEGER)) * CAST(? AS INTEGER)) AS start, ${aggregateSql[query.agg]} AS value, COUNT(value) AS count, MAX(time_ms) AS newest
-         FROM samples WHERE series_id = ? AND time_ms >= ? AND time_ms < ? AND value IS NOT NULL
-         GROUP BY start ORDER BY start`,
-      )
-      .all(alignMs, alignMs, stepMs, stepMs, query.seriesId, query.fromMs, query.toMs) as Array<{ start: number; value: number | null; count: number }>;
-    const found = new Map(rows.map((row) => [row.start, row]));
+    const bucketOf = (timeMs: number) => alignMs + Math.floor((timeMs - alignMs) / stepMs) * stepMs;
+    const partials = new Map<number, BucketPartial>();
+    // CAST: better-sqlite3 binds numbers as REAL, and bucket arithmetic must be integral.
+    const start = '(CAST(? AS INTEGER) + ((time_ms - CAST(? AS INTEGER)) / CAST(? AS INTEGER)) * CAST(? AS INTEGER))';
+    const range = 'FROM samples WHERE series_id = ? AND time_ms >= ? AND time_ms < ? AND value IS NOT NULL GROUP BY start';
+    const params = [alignMs, alignMs, stepMs, stepMs, query.seriesId, query.fromMs, query.toMs];
+    const settled = this.db
+      .prepare(`SELECT ${start} AS start, COUNT(value) AS count, SUM(value) AS sum, MIN(value) AS min, MAX(value) AS max ${range}`)
+      .all(...params) as Array<{ start: number; count: number; sum: number; min: number; max: number }>;
+    for (const row of settled) partials.set(row.start, { ...row, lastTimeMs: -Infinity, last: null });
+    if (query.agg === 'last') {
+      // SQLite takes the bare column `value` from the row holding MAX(time_ms).
+      const lasts = this.db.prepare(`SELECT ${start} AS start, MAX(time_ms) AS time, value ${range}`).all(...params) as Array<{ start: number; time: number; value: number }>;
+      for (const row of lasts) Object.assign(partials.get(row.start)!, { lastTimeMs: row.time, last: row.value });
+    }
+    for (const sample of this.staging.samplesOf(query.seriesId, query.fromMs, query.toMs)) {
+      if (sample.value !== null) addToPartial(partials, bucketOf(sample.timeMs), sample.timeMs, sample.value);
+    }
     const buckets: Bucket[] = [];
-    const first = alignMs + Math.floor((query.fromMs - alignMs) / stepMs) * stepMs;
-    for (let start = first; start < query.toMs; start += stepMs) {
-      const row = found.get(start);
-      buckets.push({ startMs: start, value: row ? row.value : query.agg === 'count' ? 0 : null, count: row ? row.count : 0 });
+    for (let bucket = bucketOf(query.fromMs); bucket < query.toMs; bucket += stepMs) {
+      const partial = partials.get(bucket);
+      buckets.push({ startMs: bucket, value: finish(partial, query.agg), count: partial?.count ?? 0 });
     }
     return buckets;
   }
 
   async rawPoints(query: RawQuery): Promise<RawPoint[]> {
     const after = query.after ?? { timeMs: query.fromMs - 1, seq: Number.MAX_SAFE_INTEGER };
-    const rows = this.db
+    const settled = this.db
       .prepare(
-        `SELECT time_ms, seq, value, quality, received_ms FROM samples
+        `SELECT time_ms AS timeMs, seq, value, quality, received_ms AS receivedMs FROM samples
          WHERE series_id = ? AND time_ms >= ? AND time_ms < ? AND (time_ms, seq) > (?, ?)
          ORDER BY time_ms, seq LIMIT ?`,
       )
-      .all(query.seriesId, query.fromMs, query.toMs, after.timeMs, after.seq, query.limit) as Array<{ time_ms: number; seq: number; value: number | null; quality: number; received_ms: number }>;
-    return rows.map((row) => ({ timeMs: row.time_ms, seq: row.seq, value: row.value, quality: qualityName(row.quality), receivedMs: row.received_ms }));
+      .all(query.seriesId, query.fromMs, query.toMs, after.timeMs, after.seq, query.limit) as Array<Omit<RawPoint, 'quality'> & { quality: number }>;
+    const staged = this.staging
+      .samplesOf(query.seriesId, query.fromMs, query.toMs)
+      .filter((sample) => sample.timeMs > after.timeMs || (sample.timeMs === after.timeMs && sample.seq > after.seq));
+    return [...settled, ...staged]
+      .sort((a, b) => a.timeMs - b.timeMs || a.seq - b.seq)
+      .slice(0, query.limit)
+      .map((row) => ({ timeMs: row.timeMs, seq: row.seq, value: row.value, quality: qualityName(row.quality), receivedMs: row.receivedMs }));
   }
 
   async events(query: EventQuery): Promise<StoredEvent[]> {
@@ -225,6 +281,7 @@ export class SqliteStore implements Store {
   }
 
   async close(): Promise<void> {
+    this.staging.settle();
     this.db.close();
   }
 }
