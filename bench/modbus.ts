@@ -378,7 +378,7 @@ export async function run(): Promise<void> {
         value: m(full.map((a) => a.outboxRecordsPerS)),
         unit: 'records/s',
         note:
-          `one transaction per poll, sync full, in ${os.tmpdir()}; ${pct(m(full.map((a) => a.sinkShare)))} of the time inside the pipeline (sync normal ${pct(m(agents.normal.map((a) => a.sinkShare)))}); ` +
+          `one transaction per event-loop turn, sync full, in ${os.tmpdir()}; ${pct(m(full.map((a) => a.sinkShare)))} of the time inside the pipeline (sync normal ${pct(m(agents.normal.map((a) => a.sinkShare)))}); ` +
           `${badReadings} bad readings, ${bareErrors} bare errors`,
       },
       {
