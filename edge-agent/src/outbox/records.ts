@@ -1,4 +1,6 @@
 /** What the outbox holds: samples, device events, and gap records for what it had to drop. */
+import type { SeriesDefinition as WireSeriesDefinition } from '@davy/proto';
+
 export type QualityCode = 1 | 2 | 3; // good, uncertain, bad: the wire enum's numbers
 
 export interface SampleRecord {
@@ -35,11 +37,5 @@ export interface GapRecord {
 export type NewRecord = SampleRecord | EventRecord | GapRecord;
 export type OutboxRecord = NewRecord & { seq: number };
 
-export interface SeriesDefinition {
-  key: string;
-  device: string;
-  point: string;
-  metric: string;
-  unit: string;
-  intervalMs: number;
-}
+/** A series as the wire defines it, without the local id the outbox assigns. */
+export type SeriesDefinition = Omit<WireSeriesDefinition, 'localId'>;

@@ -4,7 +4,7 @@
  */
 import { Quality, type Batch, type SeriesDefinition } from '@davy/proto';
 import type { Outbox } from '../outbox/outbox.js';
-import type { OutboxRecord } from '../outbox/records.js';
+import type { OutboxRecord, SeriesDefinition as OutboxSeriesDefinition } from '../outbox/records.js';
 import type { GatewayIdentity } from './uplink.js';
 
 export function buildBatch(gateway: GatewayIdentity, outbox: Outbox, records: OutboxRecord[], defined: Set<number>, nowMs = Date.now()): Batch {
@@ -53,6 +53,6 @@ export function buildBatch(gateway: GatewayIdentity, outbox: Outbox, records: Ou
   return batch;
 }
 
-function toWireDefinition(localId: number, definition: NonNullable<ReturnType<Outbox['seriesDefinition']>>): SeriesDefinition {
+function toWireDefinition(localId: number, definition: OutboxSeriesDefinition): SeriesDefinition {
   return { localId, ...definition };
 }

@@ -3,8 +3,8 @@
  * together, so the cost of a commit (a sync to disk) is shared by many batches.
  *
  * Batches from one source (one gateway's stream) are committed in the order submitted, and
- * when one fails, the ones queued behind it fail too without being committed: a later batch
- * must never move the gateway's watermark past records that were not stored.
+ * when one fails or is refused, the ones queued behind it fail too without being committed: a
+ * later batch must never move the gateway's watermark past records that were not stored.
  */
 import type { IngestBatch, IngestResult, Store } from '../store/store.js';
 
@@ -41,15 +41,25 @@ export class CommitQueue {
       const group = this.takeGroup();
       try {
         const results = await this.store.ingest(group.map((item) => item.batch));
-        group.forEach((item, index) => item.resolve(results[index]!));
+        group.forEach((item, index) => {
+          const result = results[index]!;
+          item.resolve(result);
+          // A refused batch ends its stream: what is queued behind it must not be stored.
+          if (result.refused !== undefined) this.dropQueuedBehind(item.source, new Error(result.refused));
+        });
       } catch (error) {
-        const failedSources = new Set(group.map((item) => item.source));
-        const behind = this.pending.filter((item) => failedSources.has(item.source));
-        this.pending = this.pending.filter((item) => !failedSources.has(item.source));
-        for (const item of [...group, ...behind]) item.reject(error);
+        for (const item of group) item.reject(error);
+        for (const source of new Set(group.map((item) => item.source))) this.dropQueuedBehind(source, error);
       }
     }
     this.running = false;
+  }
+
+  private dropQueuedBehind(source: object, error: unknown): void {
+    const behind = this.pending.filter((item) => item.source === source);
+    if (behind.length === 0) return;
+    this.pending = this.pending.filter((item) => item.source !== source);
+    for (const item of behind) item.reject(error);
   }
 
   private takeGroup(): Pending[] {

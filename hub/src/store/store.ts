@@ -34,6 +34,8 @@ export interface IngestResult {
   rejected: number;
   /** Why records were rejected, one line per reason. */
   rejections: string[];
+  /** Set when nothing of the batch was stored, and why (the stream should end with it). */
+  refused?: string;
 }
 
 export interface GatewayInfo {

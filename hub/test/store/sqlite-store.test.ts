@@ -108,10 +108,28 @@ describe('SqliteStore ingest', () => {
     expect(event!.body).toEqual({ rejected: 4, reasons: result!.rejections });
   });
 
-  it('restarts the watermark for a new outbox and says so', async () => {
+  it('refuses a second outbox while the first is alive: two agents sharing one gateway id', async () => {
     const { store } = openStore();
-    await store.ingest([batch([[1, 1, 100, 1], [2, 1, 200, 2]])]);
-    const [result] = await store.ingest([batch([[1, 1, 300, 3]], { outboxId: 'outbox-b' })]);
+    await store.ingest([batch([[1, 1, 100, 1], [2, 1, 200, 2]], { receivedAtMs: 10_000 })]);
+    const [result] = await store.ingest([batch([[1, 1, 300, 3]], { outboxId: 'outbox-b', receivedAtMs: 69_999 })]);
+    expect(result).toEqual({
+      watermark: 2,
+      stored: 0,
+      duplicates: 0,
+      rejected: 0,
+      rejections: [],
+      refused:
+        'gateway id gw-1 is in use by another agent (outbox outbox-a, last seen 60 s ago): give this gateway its own id in agent.yaml; ' +
+        'a reinstalled gateway is accepted once the old outbox has been silent for 60 s',
+    });
+    expect(await values(store, 'a')).toEqual([[100, 1], [200, 2]]);
+    expect((await store.gateways())[0]).toMatchObject({ watermark: 2, lastSeenMs: 10_000 });
+  });
+
+  it('restarts the watermark for a new outbox once the old one is silent, and says so', async () => {
+    const { store } = openStore();
+    await store.ingest([batch([[1, 1, 100, 1], [2, 1, 200, 2]], { receivedAtMs: 10_000 })]);
+    const [result] = await store.ingest([batch([[1, 1, 300, 3]], { outboxId: 'outbox-b', receivedAtMs: 70_000 })]);
     expect(result!.watermark).toBe(1);
     expect(result!.stored).toBe(1);
     expect(await values(store, 'a')).toEqual([[100, 1], [200, 2], [300, 3]]);

@@ -92,18 +92,25 @@ function serveStream(call: ServerDuplexStream<Batch, Ack>, options: GrpcIngestOp
     }
     // Submitted at once, so a stream's batches can share a group commit; acked in order.
     acks = acks.then(async () => {
+      let result: IngestResult;
       try {
-        const result = await committed;
-        if (failed) return;
-        if (result.rejected > 0) log.warn('ingest.rejected', { rejected: result.rejected, reasons: result.rejections });
-        if (result.duplicates > 0) log.info('ingest.duplicates_skipped', { duplicates: result.duplicates, watermark: result.watermark });
-        call.write({ watermark: result.watermark, stored: result.stored, hubTimeMs: Date.now() });
+        result = await committed;
       } catch (error) {
+        if (failed) return; // a batch before it failed or was refused: the stream has ended already
         log.error('ingest.commit_failed', { error: errorMessage(error) });
-        fail(status.UNAVAILABLE, `the hub could not store the batch: ${errorMessage(error)}`);
+        return fail(status.UNAVAILABLE, `the hub could not store the batch: ${errorMessage(error)}`);
       }
+      if (failed) return;
+      if (result.refused) {
+        log.warn('ingest.refused', { reason: result.refused });
+        return fail(status.FAILED_PRECONDITION, result.refused);
+      }
+      if (result.rejected > 0) log.warn('ingest.rejected', { rejected: result.rejected, reasons: result.rejections });
+      if (result.duplicates > 0) log.info('ingest.duplicates_skipped', { duplicates: result.duplicates, watermark: result.watermark });
+      call.write({ watermark: result.watermark, stored: result.stored, hubTimeMs: Date.now() });
     });
   });
+
   call.on('end', () => {
     void acks.then(() => {
       if (!failed) call.end();

@@ -12,7 +12,15 @@ import type { SampleStaging, StagedSample } from './staging.js';
 interface GatewayRow {
   outbox_id: string;
   watermark: number;
+  last_seen_ms: number;
 }
+
+/**
+ * A second outbox for a gateway id is taken for a reinstalled agent only once the first has
+ * been silent this long; before, it is another agent sharing the id (a copied agent.yaml),
+ * and letting both in would make each restart the other's watermark.
+ */
+export const gatewayTakeoverMs = 60_000;
 
 interface LatestCandidate {
   timeMs: number;
@@ -34,7 +42,7 @@ export class SqliteIngest {
     private readonly staging: SampleStaging,
   ) {
     this.statements = {
-      gateway: db.prepare<[string], GatewayRow>('SELECT outbox_id, watermark FROM gateways WHERE id = ?'),
+      gateway: db.prepare<[string], GatewayRow>('SELECT outbox_id, watermark, last_seen_ms FROM gateways WHERE id = ?'),
       insertGateway: db.prepare(
         `INSERT INTO gateways (id, enterprise_code, site, outbox_id, watermark, first_seen_ms, last_seen_ms, clock_skew_ms)
          VALUES (?, ?, ?, ?, 0, ?, ?, ?)`,
@@ -60,7 +68,17 @@ export class SqliteIngest {
     };
     const transaction = db.transaction((batches: IngestBatch[], staged: StagedSample[]) => {
       const latest = new Map<number, LatestCandidate>();
-      const results = batches.map((batch) => this.commitOne(batch, latest, staged));
+      // Once a gateway's batch is refused, its later batches in this group are too: one of them
+      // must never be stored (and move the watermark) ahead of a refused one.
+      const refused = new Map<string, IngestResult>();
+      const results = batches.map((batch) => {
+        const outbox = `${batch.gatewayId}\u0000${batch.outboxId}`;
+        const earlier = refused.get(outbox);
+        if (earlier) return { ...earlier, rejections: [] };
+        const result = this.commitOne(batch, latest, staged);
+        if (result.refused) refused.set(outbox, result);
+        return result;
+      });
       for (const [seriesId, sample] of latest) {
         this.statements.upsertLatest.run(seriesId, sample.timeMs, sample.value, sample.quality, sample.receivedMs);
       }
@@ -79,7 +97,9 @@ export class SqliteIngest {
   private commitOne(batch: IngestBatch, latest: Map<number, LatestCandidate>, staged: StagedSample[]): IngestResult {
     const s = this.statements;
     const received = batch.receivedAtMs;
-    let watermark = this.openGateway(batch);
+    const opened = this.openGateway(batch);
+    if (typeof opened !== 'number') return { watermark: opened.watermark, stored: 0, duplicates: 0, rejected: 0, rejections: [], refused: opened.refused };
+    let watermark = opened;
     const previous = watermark;
     const seriesIds = this.defineSeries(batch);
     const result: IngestResult = { watermark, stored: 0, duplicates: 0, rejected: 0, rejections: [] };
@@ -167,7 +187,7 @@ export class SqliteIngest {
   }
 
   /** The gateway's watermark, creating the gateway or restarting it for a new outbox. */
-  private openGateway(batch: IngestBatch): number {
+  private openGateway(batch: IngestBatch): number | { refused: string; watermark: number } {
     const s = this.statements;
     const row = s.gateway.get(batch.gatewayId);
     const received = batch.receivedAtMs;
@@ -176,6 +196,15 @@ export class SqliteIngest {
       return 0;
     }
     if (row.outbox_id === batch.outboxId) return row.watermark;
+    const silentMs = received - row.last_seen_ms;
+    if (silentMs < gatewayTakeoverMs) {
+      return {
+        watermark: row.watermark,
+        refused:
+          `gateway id ${batch.gatewayId} is in use by another agent (outbox ${row.outbox_id}, last seen ${Math.round(silentMs / 1000)} s ago): ` +
+          `give this gateway its own id in agent.yaml; a reinstalled gateway is accepted once the old outbox has been silent for ${gatewayTakeoverMs / 1000} s`,
+      };
+    }
     // A reinstalled gateway numbers its records from 1 again: restart its watermark, and say
     // so, because records of the old outbox that never arrived are lost with it.
     const body = JSON.stringify({ previousOutboxId: row.outbox_id, outboxId: batch.outboxId, previousWatermark: row.watermark });
