@@ -76,7 +76,7 @@ function localDrain(count: number): { outbox: number; raw: number } {
     const records = box.outbox.readAfter(seq, 1000);
     if (records.length === 0) break;
     seq = records[records.length - 1]!.seq;
-    box.outbox.ack(seq);
+    box.outbox.ack(seq, seq);
   }
   const outbox = count / ((performance.now() - started) / 1000);
   box.remove();

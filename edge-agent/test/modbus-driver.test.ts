@@ -92,6 +92,27 @@ describe('Modbus TCP driver faults', () => {
     expect(healthy.health().state).toBe('online');
   });
 
+  it.concurrent('a device that drops idle connections is read at every poll, and stays online', async (context) => {
+    const simPort = await simulator(context, path.join(fixtures, 'read-counter.yaml'));
+    // A gateway that closes a connection after 200 ms without traffic; the polls are 1 s apart.
+    const idleClosing = net.createServer((client) => {
+      const device = net.connect(simPort, '127.0.0.1');
+      client.pipe(device).pipe(client);
+      client.setTimeout(200, () => client.destroy());
+      client.on('close', () => device.destroy());
+      device.on('close', () => client.destroy());
+      client.on('error', () => undefined);
+      device.on('error', () => undefined);
+    });
+    await new Promise<void>((resolve) => idleClosing.listen(0, '127.0.0.1', resolve));
+    context.onTestFinished(() => void idleClosing.close());
+    const sink = new RecordingSink();
+    driver(context, 'idle', path.join(fixtures, 'read-counter.yaml'), (idleClosing.address() as net.AddressInfo).port, { pollInterval: 1000 }).start(sink);
+    await waitFor(() => sink.received.length >= 4, { what: 'four polls', timeoutMs: 10_000 });
+    expect(sink.received.slice(0, 4).map((r) => [r.quality, r.value])).toEqual([['good', 1], ['good', 2], ['good', 3], ['good', 4]]);
+    expect(sink.events.map((e) => e.type)).toEqual(['device.online']);
+  });
+
   it.concurrent('a device that is not there goes offline, and comes back online when it starts', async (context) => {
     const port = await freePort();
     const sink = new RecordingSink();
@@ -103,6 +124,10 @@ describe('Modbus TCP driver faults', () => {
     await simulator(context, path.join(fixtures, 'read-counter.yaml'), port);
     await waitFor(() => sink.events.some((e) => e.type === 'device.online'), { what: 'the online event', timeoutMs: 20_000 });
     expect(sink.events.map((e) => e.type)).toEqual(['device.offline', 'device.online']);
+    // While it was away, every poll was a bad reading that says why, never a silent gap.
+    const away = sink.received.filter((r) => r.quality === 'bad');
+    expect(away.length).toBeGreaterThanOrEqual(2);
+    expect(away[0]!.error).toMatch(new RegExp(`^not connected: cannot connect to 127\\.0\\.0\\.1:${port}: connect ECONNREFUSED`));
     await waitFor(() => sink.received.some((r) => r.quality === 'good'), { what: 'a good reading' });
     expect(sink.received.filter((r) => r.quality === 'good')[0]!.value).toBe(1);
   });

@@ -38,7 +38,7 @@ describe('Outbox', () => {
   it('never reuses a sequence number, also after everything was acked and the file reopened', () => {
     const { outbox, file } = open();
     outbox.append([sample(1, 1, 1), sample(1, 2, 2), sample(1, 3, 3)]);
-    expect(outbox.ack(3)).toBe(3);
+    expect(outbox.ack(3, 3)).toBe(3);
     expect(outbox.stats().depth).toBe(0);
     outbox.close();
     const reopened = Outbox.open(file, { maxBytes: 1024 ** 3, sync: 'full', log });
@@ -64,9 +64,12 @@ describe('Outbox', () => {
   it('deletes only what is acked', () => {
     const { outbox } = open();
     outbox.append([sample(1, 1, 1), sample(1, 2, 2), sample(1, 3, 3), sample(1, 4, 4)]);
-    expect(outbox.ack(2)).toBe(2);
+    expect(outbox.ack(2, 4)).toBe(2);
     expect(outbox.readAfter(0, 10).map((record) => record.seq)).toEqual([3, 4]);
-    expect(outbox.ack(2)).toBe(0);
+    expect(outbox.ack(2, 4)).toBe(0);
+    // An ack beyond what this run has sent deletes nothing unsent.
+    expect(outbox.ack(10, 3)).toBe(1);
+    expect(outbox.readAfter(0, 10).map((record) => record.seq)).toEqual([4]);
   });
 
   it('when full, drops the oldest records, counts them and appends a gap record', () => {
@@ -99,11 +102,36 @@ describe('Outbox', () => {
     expect(lines.some((line) => line.includes('"event":"outbox.dropped_oldest"'))).toBe(true);
   });
 
-  it('jumps past a hub watermark above its own numbers, so new records are not taken for duplicates', () => {
-    const { outbox } = open();
-    outbox.append([sample(1, 1, 1)]);
-    outbox.ack(500);
-    expect(outbox.append([sample(1, 2, 2)]).firstSeq).toBe(501);
-    expect(lines.some((line) => line.includes('"event":"outbox.sequence_behind_hub"'))).toBe(true);
+  it('renumbers what it appended since opening when the hub is ahead (a restored backup), and loses nothing', () => {
+    const { outbox, file } = open();
+    outbox.append([sample(1, 1, 1), sample(1, 2, 2), sample(1, 3, 3)]);
+    outbox.close();
+    // The file is back at seq 3, but records 4-10 of a lost future had reached the hub.
+    const restored = Outbox.open(file, { maxBytes: 1024 ** 3, sync: 'full', log });
+    expect(restored.openedSeq).toBe(3);
+    restored.append([sample(1, 100, 100), sample(1, 101, 101)]); // numbered 4 and 5 for now
+    restored.reconcile(10);
+    expect(restored.readAfter(0, 10).map((record) => [record.seq, record.timeMs])).toEqual([[1, 1], [2, 2], [3, 3], [11, 100], [12, 101]]);
+    // The first ack deletes the old backlog the hub has, not the renumbered new records.
+    expect(restored.ack(10, 10)).toBe(3);
+    expect(restored.readAfter(0, 10).map((record) => record.seq)).toEqual([11, 12]);
+    expect(restored.append([sample(1, 102, 102)]).firstSeq).toBe(13);
+    expect(lines.some((line) => line.includes('"event":"outbox.sequence_behind_hub"') && line.includes('"renumbered":2'))).toBe(true);
+    restored.close();
+    // The new numbering survives a restart.
+    const reopened = Outbox.open(file, { maxBytes: 1024 ** 3, sync: 'full', log });
+    expect(reopened.append([sample(1, 103, 103)]).firstSeq).toBe(14);
+    reopened.close();
+  });
+
+  it('renumbers nothing when the hub is not ahead', () => {
+    const { outbox, file } = open();
+    outbox.append([sample(1, 1, 1), sample(1, 2, 2)]);
+    outbox.close();
+    const reopened = Outbox.open(file, { maxBytes: 1024 ** 3, sync: 'full', log });
+    reopened.append([sample(1, 3, 3)]);
+    reopened.reconcile(1);
+    expect(reopened.readAfter(0, 10).map((record) => record.seq)).toEqual([1, 2, 3]);
+    reopened.close();
   });
 });

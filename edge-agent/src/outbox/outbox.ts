@@ -43,6 +43,9 @@ interface RecordRow {
 
 export class Outbox {
   readonly id: string;
+  /** The highest sequence number when the file was opened: what an earlier run may have sent. */
+  readonly openedSeq: number;
+  private reconciled = false;
   private lastSeq: number;
   private droppedTotal: number;
   private readonly seriesByKey = new Map<string, number>();
@@ -68,6 +71,7 @@ export class Outbox {
     this.id = id;
     const maxStored = (db.prepare('SELECT MAX(seq) AS seq FROM records').get() as { seq: number | null }).seq ?? 0;
     this.lastSeq = Math.max(Number(meta.get('last_seq')?.value ?? 0), maxStored);
+    this.openedSeq = this.lastSeq;
     this.droppedTotal = Number(meta.get('dropped_total')?.value ?? 0);
     this.pageSize = db.pragma('page_size', { simple: true }) as number;
     for (const row of db.prepare('SELECT id, key, device, point, metric, unit, interval_ms FROM series').all() as Array<SeriesDefinition & { id: number; interval_ms: number }>) {
@@ -92,10 +96,10 @@ export class Outbox {
       setState: db.prepare('INSERT INTO agent_state (key, value, updated_ms) VALUES (?, ?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_ms = excluded.updated_ms'),
     };
     this.appendTransaction = db.transaction((records: NewRecord[]) => {
-      const first = this.lastSeq + 1;
-      for (const record of records) this.insert(++this.lastSeq, record);
-      this.statements.setMeta.run('last_seq', String(this.lastSeq));
-      return first;
+      let seq = this.lastSeq;
+      for (const record of records) this.insert(++seq, record);
+      this.statements.setMeta.run('last_seq', String(seq));
+      return seq;
     });
   }
 
@@ -139,7 +143,9 @@ export class Outbox {
   /** Appends records in one transaction; returns the sequence numbers they got. */
   append(records: NewRecord[]): { firstSeq: number; lastSeq: number } {
     if (records.length === 0) return { firstSeq: this.lastSeq + 1, lastSeq: this.lastSeq };
-    const firstSeq = this.appendTransaction(records);
+    const firstSeq = this.lastSeq + 1;
+    // Numbers count only once the transaction has committed: a rolled-back append uses none.
+    this.lastSeq = this.appendTransaction(records);
     this.appendedSinceCheck += records.length;
     // Measuring the file costs two pragmas: do it once per ~0.1 % of the cap (a record takes
     // some 50 bytes), not on every append.
@@ -161,16 +167,36 @@ export class Outbox {
     return this.statements.readAfter.all(seq, limit).map(toRecord);
   }
 
-  /** The hub stored everything up to `watermark`: those records leave the outbox. */
-  ack(watermark: number): number {
-    if (watermark > this.lastSeq) {
-      // The hub has seen higher numbers than this file remembers (e.g. a restored backup):
-      // jump past them, or new records would be skipped as duplicates.
-      this.options.log.error('outbox.sequence_behind_hub', { lastSeq: this.lastSeq, hubWatermark: watermark });
-      this.lastSeq = watermark;
-      this.statements.setMeta.run('last_seq', String(this.lastSeq));
-    }
-    return this.statements.deleteUpTo.run(watermark).changes;
+  /**
+   * The first word from the hub after this file was opened: its watermark for this outbox.
+   * Normally it is at most what the file has numbered. It is higher when the file lost its
+   * newest records after they had reached the hub (a restored backup, or a power cut with
+   * sync normal): the records appended since opening then carry numbers the hub already
+   * holds for other records, and would be skipped. They are renumbered above the watermark.
+   */
+  reconcile(hubWatermark: number): void {
+    if (this.reconciled) return;
+    this.reconciled = true;
+    if (hubWatermark <= this.openedSeq) return;
+    const shift = hubWatermark - this.openedSeq;
+    const appended = this.lastSeq - this.openedSeq;
+    this.db.transaction(() => {
+      // Through negative numbers, so no row collides with another while they move.
+      this.db.prepare('UPDATE records SET seq = -(seq + ?) WHERE seq > ?').run(shift, this.openedSeq);
+      this.db.prepare('UPDATE records SET seq = -seq WHERE seq < 0').run();
+      this.statements.setMeta.run('last_seq', String(this.lastSeq + shift));
+    })();
+    this.lastSeq += shift;
+    this.options.log.error('outbox.sequence_behind_hub', { openedSeq: this.openedSeq, hubWatermark, renumbered: appended, lastSeq: this.lastSeq });
+  }
+
+  /**
+   * The hub stored everything up to `watermark`: those records leave the outbox — records of
+   * earlier runs (which may have been sent then), and of this run only those already sent
+   * (`sentUpTo`), whatever an ack claims.
+   */
+  ack(watermark: number, sentUpTo: number): number {
+    return this.statements.deleteUpTo.run(Math.min(watermark, Math.max(sentUpTo, this.openedSeq))).changes;
   }
 
   get lastSequence(): number {

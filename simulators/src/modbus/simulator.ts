@@ -69,7 +69,9 @@ export async function startModbusSimulator(options: ModbusSimulatorOptions): Pro
     async close() {
       clearInterval(timer);
       await server.close();
-      logger.info('modbus.stopped', { port: server.port });
+      // What the device held at the end (a `reads` point: how many reads it answered).
+      const values = Object.fromEntries(profile.document.points.map((point) => [point.name, device.valueOf(point.name)]));
+      logger.info('modbus.stopped', { port: server.port, values });
     },
   };
 }

@@ -5,7 +5,7 @@
  * failing goes offline (one event), its connection is rebuilt with backoff, and it comes back
  * online (one event). Nothing here can block another device: each has its own loop.
  */
-import { Backoff, errorMessage, type Logger } from '@davy/runtime';
+import { Backoff, errorMessage, sleep, type Logger } from '@davy/runtime';
 import type { DeviceDriver, DeviceHealth, DeviceState, PointReading, ReadingSink } from '../driver.js';
 import { decodeRegisters } from './codec.js';
 import { isBitTable } from './data-types.js';
@@ -108,10 +108,19 @@ export class ModbusTcpDriver implements DeviceDriver {
   }
 
   private async poll(group: PollGroup): Promise<void> {
-    const connection = this.connection;
+    let connection = this.connection;
     if (!connection?.isOpen) {
-      void this.ensureConnected();
-      return;
+      // Wait as long as one reply may take: a device that dropped an idle connection is back
+      // by then. If it is not, this poll's points are bad readings, not silently skipped.
+      await Promise.race([this.ensureConnected(), sleep(this.spec.timeoutMs)]);
+      connection = this.connection;
+      if (this.stopped) return;
+      if (!connection?.isOpen) {
+        const timeMs = Date.now();
+        const error = `not connected: ${this.stats.lastError ?? 'connecting'}`;
+        this.sink?.readings(this.device, group.reads.flatMap((read) => read.items.map(({ point }) => ({ point: point.name, value: null, timeMs, quality: 'bad' as const, error }))));
+        return;
+      }
     }
     const readings: PointReading[] = [];
     let answered = false;

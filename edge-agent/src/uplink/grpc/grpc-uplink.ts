@@ -3,7 +3,7 @@
  * in flight before the first ack returns; an ack carries the hub's watermark and only then do
  * records leave the outbox. A broken or silent stream (no ack within ackTimeout) is torn down
  * and rebuilt with exponential backoff and jitter; the new stream resends everything not yet
- * acked, which the hub's watermark makes harmless.
+ * acked after the hub's watermark, which the first ack on every stream tells.
  */
 import { credentials, type ClientDuplexStream } from '@grpc/grpc-js';
 import { UplinkServiceClient, type Ack, type Batch } from '@davy/proto';
@@ -18,12 +18,13 @@ export type UplinkSettings = AgentConfig['uplink'];
 interface Session {
   client: UplinkServiceClient;
   call: ClientDuplexStream<Batch, Ack>;
-  /** Highest sequence number written on this stream. */
+  /** Highest sequence number the hub has or was sent on this stream. */
   sentSeq: number;
   inFlight: Array<{ lastSeq: number; sentAtMs: number }>;
   /** Series defined on this stream. */
   defined: Set<number>;
   lastSendMs: number;
+  /** The first ack arrived: the hub's watermark is known, records may go. */
   acked: boolean;
 }
 
@@ -97,24 +98,29 @@ export class GrpcUplink implements Uplink {
     call.on('error', (error) => this.onBroken(session, errorMessage(error)));
     call.on('end', () => this.onBroken(session, 'the hub ended the stream'));
     this.log.debug('uplink.connecting', { hub: formatHostPort(this.hub) });
-    // A heartbeat first: its ack tells the hub's watermark before any record goes out.
+    // A heartbeat first, and no record until its ack has told the hub's watermark: then only
+    // what the hub lacks goes out (on a slow line, resending what it has costs minutes).
     this.sendHeartbeat(session);
-    this.pump(false);
   }
 
   private onAck(session: Session, ack: Ack): void {
     if (session !== this.session) return;
     const entry = session.inFlight.shift();
     if (!entry) return this.onBroken(session, 'the hub sent an ack for no batch');
+    if (ack.watermark > Number.MAX_SAFE_INTEGER / 2) return this.onBroken(session, `the hub sent an impossible watermark ${ack.watermark}`);
     if (!session.acked) {
       session.acked = true;
       this.backoff.reset();
+      this.outbox.reconcile(ack.watermark);
+      if (ack.watermark < this.ackedSeq) {
+        // The hub has lost records it acked (e.g. restored from a backup): they are gone here too.
+        this.log.error('uplink.hub_behind', { hubWatermark: ack.watermark, ackedBefore: this.ackedSeq });
+      }
+      session.sentSeq = ack.watermark;
       this.log.info('uplink.connected', { hub: formatHostPort(this.hub), watermark: ack.watermark });
     }
     this.ackedSeq = Math.max(this.ackedSeq, ack.watermark);
-    // The first ack on a stream may be below what an earlier stream sent: resend from there.
-    if (session.sentSeq < ack.watermark) session.sentSeq = ack.watermark;
-    this.outbox.ack(ack.watermark);
+    this.outbox.ack(ack.watermark, session.sentSeq);
     this.state.lastAckMs = Date.now();
     this.state.watermark = ack.watermark;
     this.pump(false);
@@ -141,7 +147,7 @@ export class GrpcUplink implements Uplink {
    */
   private pump(flush: boolean): void {
     const session = this.session;
-    if (!session || this.stopped) return;
+    if (!session?.acked || this.stopped) return;
     const { batchMaxRecords, window } = this.settings;
     let flushing = flush;
     while (session.inFlight.length < window) {
