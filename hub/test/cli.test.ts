@@ -1,7 +1,9 @@
 /**
- * davy-hub as an operator starts it: the first start generates the API token and prints it
- * once, later starts do not, the token works, and a wrong flag is a usage error.
+ * davy-hub as an operator starts it: the first start generates the API token and hands it
+ * over once, later starts do not, the token works, and a wrong flag is a usage error.
  */
+import { existsSync, readFileSync, rmSync, statSync } from 'node:fs';
+import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ManagedProcess, runDavy, tempDir } from '@davy/runtime/testing';
 
@@ -15,14 +17,17 @@ async function startHub(): Promise<{ hub: ManagedProcess; api: string }> {
 }
 
 describe('davy-hub start', () => {
-  it('prints a generated token on first start only, and that token opens the API', async () => {
+  it('writes a generated token to a file of its own on first start only, and that token opens the API', async () => {
     const first = await startHub();
-    const line = await first.hub.waitForLine((text) => text.trim().startsWith('davy_'));
-    const token = line.trim();
+    const written = await first.hub.waitForEvent('api.token_written');
+    expect(written.file).toBe(path.join(dir, 'api-token'));
+    expect(statSync(written.file as string).mode & 0o777).toBe(0o600);
+    const token = readFileSync(written.file as string, 'utf8').trim();
     expect(token).toMatch(/^davy_[A-Za-z0-9_-]{43}$/);
-    // Never in a log line: only in the operator's text output.
-    expect(first.hub.events().some((event) => JSON.stringify(event).includes(token))).toBe(false);
+    // Not on stdout (a service's journal keeps it), not in a log line.
+    expect(first.hub.lines.some((text) => text.includes(token))).toBe(false);
     await first.hub.stop();
+    rmSync(written.file as string);
 
     const second = await startHub();
     const response = await fetch(`${second.api}/gateways`, { headers: { authorization: `Bearer ${token}` } });
@@ -30,7 +35,17 @@ describe('davy-hub start', () => {
     expect(await response.json()).toEqual({ items: [] });
     expect((await fetch(`${second.api}/gateways`)).status).toBe(401);
     await second.hub.stop();
-    expect(second.hub.lines.some((text) => text.includes('davy_'))).toBe(false);
+    expect(second.hub.events().some((event) => event.event === 'api.token_written')).toBe(false);
+    expect(existsSync(path.join(dir, 'api-token'))).toBe(false);
+  });
+
+  it('keeps gRPC ingest on loopback unless told otherwise', async () => {
+    const { code, output } = await runDavy('hub', ['start', '--data', dir, '--grpc', '0.0.0.0:0']);
+    expect(code).toBe(2);
+    expect(output).toBe(
+      'davy-hub: --grpc 0.0.0.0:0 would take batches from anyone who can reach it: gateways do not authenticate yet. ' +
+        'Keep ingest on loopback and bring gateways in over a VPN or SSH tunnel, or add --allow-remote-ingest on a network you trust',
+    );
   });
 
   it('rejects a malformed address with exit code 2', async () => {

@@ -133,6 +133,11 @@ export interface StoredEvent {
   body: Record<string, unknown>;
 }
 
+export interface TokenDigest {
+  label: string;
+  sha256Hex: string;
+}
+
 export interface Store {
   /**
    * Commits each batch's new records together with its gateway's watermark, all batches in
@@ -148,10 +153,11 @@ export interface Store {
   rawPoints(query: RawQuery): Promise<RawPoint[]>;
   events(query: EventQuery): Promise<StoredEvent[]>;
 
-  /** API bearer tokens, kept as SHA-256 digests (tokens are random 256-bit values). */
-  addTokenDigest(label: string, sha256Hex: string): Promise<void>;
+  /** API bearer tokens, kept as SHA-256 digests, each labelled with where it came from. */
+  tokenDigests(): Promise<TokenDigest[]>;
+  /** Makes exactly these tokens valid: every other one is revoked. */
+  replaceTokenDigests(tokens: TokenDigest[]): Promise<void>;
   hasTokenDigest(sha256Hex: string): Promise<boolean>;
-  tokenCount(): Promise<number>;
 
   close(): Promise<void>;
 }

@@ -119,7 +119,7 @@ describe('ensureApiToken', () => {
     const token = first.generated!;
     expect(await store.hasTokenDigest(tokenDigest(token))).toBe(true);
     expect(await ensureApiToken(store, undefined)).toEqual({});
-    expect(await store.tokenCount()).toBe(1);
+    expect(await store.tokenDigests()).toEqual([{ label: 'generated', sha256Hex: tokenDigest(token) }]);
 
     expect(storeBytes()).toContain(tokenDigest(token));
     expect(storeBytes()).not.toContain(token);
@@ -136,23 +136,35 @@ describe('ensureApiToken', () => {
     expect(a.generated).not.toBe(b.generated);
   });
 
-  it('stores DAVY_HUB_TOKEN once and generates nothing, also next to a generated token', async () => {
+  it('makes DAVY_HUB_TOKEN the only token: the generated one stops working', async () => {
+    const { generated } = await ensureApiToken(store, undefined);
     expect(await ensureApiToken(store, 'operator-chosen-token-123')).toEqual({});
     expect(await ensureApiToken(store, 'operator-chosen-token-123')).toEqual({});
-    expect(await store.tokenCount()).toBe(1);
-    expect(await store.hasTokenDigest(tokenDigest('operator-chosen-token-123'))).toBe(true);
+    expect(await store.tokenDigests()).toEqual([{ label: 'DAVY_HUB_TOKEN', sha256Hex: tokenDigest('operator-chosen-token-123') }]);
+    expect(await store.hasTokenDigest(tokenDigest(generated!))).toBe(false);
     expect(storeBytes()).not.toContain('operator-chosen-token-123');
-
-    expect(await ensureApiToken(store, undefined)).toEqual({});
-    expect(await store.tokenCount()).toBe(1);
   });
 
-  it('lets the API accept DAVY_HUB_TOKEN', async () => {
+  it('revokes the old DAVY_HUB_TOKEN when it is rotated', async () => {
+    await ensureApiToken(store, 'leaked-token-1');
+    await ensureApiToken(store, 'rotated-token-2');
+    expect(await store.hasTokenDigest(tokenDigest('leaked-token-1'))).toBe(false);
+    expect(await store.hasTokenDigest(tokenDigest('rotated-token-2'))).toBe(true);
+  });
+
+  it('generates a token again when DAVY_HUB_TOKEN is no longer given, and revokes that one', async () => {
+    await ensureApiToken(store, 'operator-chosen-token-123');
+    const { generated } = await ensureApiToken(store, undefined);
+    expect(generated).toMatch(/^davy_/);
+    expect(await store.tokenDigests()).toEqual([{ label: 'generated', sha256Hex: tokenDigest(generated!) }]);
+  });
+
+  it('lets the API accept DAVY_HUB_TOKEN and no other', async () => {
     const api = await openTestApi();
     try {
       await ensureApiToken(api.store, 'operator-chosen-token-123');
       expect((await api.get('/api/v1/gateways', 'Bearer operator-chosen-token-123')).status).toBe(200);
-      expect((await api.get('/api/v1/gateways')).status).toBe(200);
+      expect((await api.get('/api/v1/gateways')).status).toBe(401);
     } finally {
       await api.close();
     }
@@ -162,6 +174,6 @@ describe('ensureApiToken', () => {
     for (const bad of ['', 'has space', 'tab\there', 'ü-token']) {
       await expect(ensureApiToken(store, bad)).rejects.toThrow('DAVY_HUB_TOKEN must be a bearer token');
     }
-    expect(await store.tokenCount()).toBe(0);
+    expect(await store.tokenDigests()).toEqual([]);
   });
 });

@@ -20,6 +20,7 @@ import type {
   SeriesInfo,
   Store,
   StoredEvent,
+  TokenDigest,
 } from '../store.js';
 import { SqliteIngest } from './ingest.js';
 import { migrate } from './migrations.js';
@@ -268,16 +269,20 @@ export class SqliteStore implements Store {
     }));
   }
 
-  async addTokenDigest(label: string, sha256Hex: string): Promise<void> {
-    this.db.prepare('INSERT OR IGNORE INTO api_tokens (label, sha256, created_ms) VALUES (?, ?, ?)').run(label, sha256Hex, Date.now());
+  async tokenDigests(): Promise<TokenDigest[]> {
+    return this.db.prepare('SELECT label, sha256 AS sha256Hex FROM api_tokens ORDER BY id').all() as TokenDigest[];
+  }
+
+  async replaceTokenDigests(tokens: TokenDigest[]): Promise<void> {
+    const insert = this.db.prepare('INSERT INTO api_tokens (label, sha256, created_ms) VALUES (?, ?, ?)');
+    this.db.transaction(() => {
+      this.db.prepare('DELETE FROM api_tokens').run();
+      for (const token of tokens) insert.run(token.label, token.sha256Hex, Date.now());
+    })();
   }
 
   async hasTokenDigest(sha256Hex: string): Promise<boolean> {
     return this.db.prepare('SELECT 1 FROM api_tokens WHERE sha256 = ?').get(sha256Hex) !== undefined;
-  }
-
-  async tokenCount(): Promise<number> {
-    return (this.db.prepare('SELECT COUNT(*) AS n FROM api_tokens').get() as { n: number }).n;
   }
 
   async close(): Promise<void> {
