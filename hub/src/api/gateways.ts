@@ -7,7 +7,7 @@ import { problemResponses } from './problem.js';
 const GatewaySchema = z
   .object({
     id: z.string().openapi({ example: 'gw-shanxi-01' }),
-    enterpriseCode: z.string().nullable().openapi({ description: 'Unified social credit code (GB 32100)', example: '91140000MA0XXXXX0X' }),
+    enterpriseCode: z.string().nullable().openapi({ description: 'Unified social credit code (GB 32100)', example: '91140100MA0KXXXX0Q' }),
     site: z.string().nullable(),
     online: z.boolean().openapi({ description: 'A batch arrived within the online window (default 30 s)' }),
     firstSeen: Rfc3339Schema,

@@ -18,10 +18,13 @@ export function checkBatch(batch: Batch, receivedAtMs: number): IngestBatch {
   if (batch.outboxId === '') throw new BatchRejected(`gateway ${batch.gatewayId}: the batch has no outbox id`);
 
   const malformed: IngestBatch['malformed'] = [];
-  const prefix = `${batch.gatewayId}/`;
+  const refusedSeries: IngestBatch['refusedSeries'] = [];
   const series = batch.series.filter((definition) => {
-    // A gateway may only define its own series: its key must start with its id.
-    return definition.key === `${prefix}${definition.device}/${definition.point}`;
+    // A gateway may only define its own series: <its id>/<device>/<point>.
+    const expected = `${batch.gatewayId}/${definition.device}/${definition.point}`;
+    if (definition.key === expected) return true;
+    refusedSeries.push({ localId: definition.localId, reason: `its series key "${definition.key}" is not "${expected}" (<gateway>/<device>/<point>)` });
+    return false;
   });
   const samples = checkColumns(batch.samples, malformed);
   return {
@@ -36,6 +39,7 @@ export function checkBatch(batch: Batch, receivedAtMs: number): IngestBatch {
     events: batch.events,
     gaps: batch.gaps,
     malformed,
+    refusedSeries,
   };
 }
 

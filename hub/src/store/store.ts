@@ -21,6 +21,8 @@ export interface IngestBatch {
   gaps: Gap[];
   /** Records the ingest path already found malformed: counted, skipped, and passed by the watermark. */
   malformed: Array<{ seq: number; reason: string }>;
+  /** Series definitions the ingest path refused, so samples naming them are rejected with this reason. */
+  refusedSeries: Array<{ localId: number; reason: string }>;
 }
 
 export interface IngestResult {

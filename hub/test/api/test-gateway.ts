@@ -34,7 +34,7 @@ export class TestGateway {
   constructor(
     private readonly store: Store,
     readonly id: string,
-    private readonly identity = { enterpriseCode: '91140000MA0XXXXX0X', site: 'Test mine' },
+    private readonly identity = { enterpriseCode: '91140100MA0KXXXX0Q', site: 'Test mine' },
   ) {}
 
   key(point: TestPoint): string {
@@ -80,6 +80,7 @@ export class TestGateway {
         })),
         gaps: [],
         malformed: [],
+        refusedSeries: [],
       },
     ]);
     if (result?.rejected !== 0) throw new Error(`test batch rejected: ${result?.rejections.join('; ')}`);

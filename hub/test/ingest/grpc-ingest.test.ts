@@ -101,12 +101,13 @@ describe('gRPC ingest', () => {
   });
 
   it('does not let a gateway define another gateway\'s series', async () => {
-    const forged = batch('gw-e', 'ob-e', [1], { series: [{ localId: 1, key: 'gw-a/dev/p', device: 'dev', point: 'p', metric: 'voltage', unit: 'V', intervalMs: 1000 }] });
+    await exchange([batch('gw-f', 'ob-f', [1, 2])]);
+    const forged = batch('gw-e', 'ob-e', [1], { series: [{ localId: 1, key: 'gw-f/dev/p', device: 'dev', point: 'p', metric: 'voltage', unit: 'V', intervalMs: 1000 }] });
     const { acks } = await exchange([forged]);
     expect(acks.map((ack) => [ack.watermark, ack.stored])).toEqual([[1, 0]]);
     const { items } = await api<{ items: Array<{ type: string; gateway: string; body: { reasons: string[] } }> }>('/events?type=ingest.rejected&gateway=gw-e');
-    expect(items[0]?.body.reasons).toEqual(['record 1: sample of series 1 which the gateway never defined']);
-    const history = await api<{ points: Array<{ value: number }> }>(`/series/history?key=${encodeURIComponent('gw-a/dev/p')}&from=0&to=100000`);
-    expect(history.points.map((point) => point.value)).toEqual([0.5, 1, 1.5, 2, 2.5, 3]);
+    expect(items[0]?.body.reasons).toEqual(['record 1: sample of series 1, refused: its series key "gw-f/dev/p" is not "gw-e/dev/p" (<gateway>/<device>/<point>)']);
+    const history = await api<{ points: Array<{ value: number }> }>(`/series/history?key=${encodeURIComponent('gw-f/dev/p')}&from=0&to=100000`);
+    expect(history.points.map((point) => point.value)).toEqual([0.5, 1]);
   });
 });

@@ -55,6 +55,7 @@ function batch(samples: Array<[number, number, number, number, number?]>, extra:
     events: [],
     gaps: [],
     malformed: [],
+    refusedSeries: [],
     ...extra,
   };
 }
@@ -113,7 +114,7 @@ describe('SqliteStore ingest', () => {
     await store.ingest([batch([[1, 1, 100, 1], [2, 1, 200, 2]], { receivedAtMs: 10_000 })]);
     const [result] = await store.ingest([batch([[1, 1, 300, 3]], { outboxId: 'outbox-b', receivedAtMs: 69_999 })]);
     expect(result).toEqual({
-      watermark: 2,
+      watermark: 0,
       stored: 0,
       duplicates: 0,
       rejected: 0,
@@ -126,7 +127,7 @@ describe('SqliteStore ingest', () => {
     expect((await store.gateways())[0]).toMatchObject({ watermark: 2, lastSeenMs: 10_000 });
   });
 
-  it('restarts the watermark for a new outbox once the old one is silent, and says so', async () => {
+  it('switches to a new outbox once the old one is silent, and says so', async () => {
     const { store } = openStore();
     await store.ingest([batch([[1, 1, 100, 1], [2, 1, 200, 2]], { receivedAtMs: 10_000 })]);
     const [result] = await store.ingest([batch([[1, 1, 300, 3]], { outboxId: 'outbox-b', receivedAtMs: 70_000 })]);
@@ -134,7 +135,19 @@ describe('SqliteStore ingest', () => {
     expect(result!.stored).toBe(1);
     expect(await values(store, 'a')).toEqual([[100, 1], [200, 2], [300, 3]]);
     const [event] = await store.events({ type: 'gateway.outbox_replaced', limit: 10 });
-    expect(event!.body).toEqual({ previousOutboxId: 'outbox-a', outboxId: 'outbox-b', previousWatermark: 2 });
+    expect(event!.body).toEqual({ previousOutboxId: 'outbox-a', previousWatermark: 2, outboxId: 'outbox-b', watermark: 0 });
+    expect((await store.gateways())[0]).toMatchObject({ watermark: 1 });
+  });
+
+  it('keeps each outbox\'s watermark, so an outbox that comes back stores nothing twice', async () => {
+    const { store } = openStore();
+    await store.ingest([batch([[1, 1, 100, 1], [2, 1, 200, 2]], { receivedAtMs: 10_000 })]);
+    await store.ingest([batch([[1, 2, 300, 30]], { outboxId: 'outbox-b', receivedAtMs: 70_000 })]);
+    // Outbox a again, resending 2 (its ack was lost) and sending 3; its series numbering is its own.
+    const [result] = await store.ingest([batch([[2, 1, 200, 2], [3, 1, 400, 4]], { series: [], receivedAtMs: 130_000 })]);
+    expect(result).toMatchObject({ watermark: 3, stored: 1, duplicates: 1 });
+    expect(await values(store, 'a')).toEqual([[100, 1], [200, 2], [400, 4]]);
+    expect(await values(store, 'b')).toEqual([[300, 30]]);
   });
 
   it('stores events and outbox gaps, and records clock skew', async () => {

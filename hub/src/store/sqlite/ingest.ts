@@ -11,7 +11,6 @@ import type { SampleStaging, StagedSample } from './staging.js';
 
 interface GatewayRow {
   outbox_id: string;
-  watermark: number;
   last_seen_ms: number;
 }
 
@@ -32,7 +31,7 @@ interface LatestCandidate {
 const maxReasons = 10;
 
 export class SqliteIngest {
-  /** gateway → (agent's local series id → hub series id), filled from gateway_series. */
+  /** gateway and outbox → (agent's local series id → hub series id), filled from outbox_series. */
   private readonly seriesIds = new Map<string, Map<number, number>>();
   private readonly statements;
   readonly commit: (batches: IngestBatch[]) => IngestResult[];
@@ -42,7 +41,7 @@ export class SqliteIngest {
     private readonly staging: SampleStaging,
   ) {
     this.statements = {
-      gateway: db.prepare<[string], GatewayRow>('SELECT outbox_id, watermark, last_seen_ms FROM gateways WHERE id = ?'),
+      gateway: db.prepare<[string], GatewayRow>('SELECT outbox_id, last_seen_ms FROM gateways WHERE id = ?'),
       insertGateway: db.prepare(
         `INSERT INTO gateways (id, enterprise_code, site, outbox_id, watermark, first_seen_ms, last_seen_ms, clock_skew_ms)
          VALUES (?, ?, ?, ?, 0, ?, ?, ?)`,
@@ -50,14 +49,20 @@ export class SqliteIngest {
       updateGateway: db.prepare(
         `UPDATE gateways SET enterprise_code = ?, site = ?, outbox_id = ?, watermark = ?, last_seen_ms = ?, clock_skew_ms = ? WHERE id = ?`,
       ),
+      outboxWatermark: db.prepare<[string, string], { watermark: number }>('SELECT watermark FROM outboxes WHERE gateway_id = ? AND outbox_id = ?'),
+      upsertOutbox: db.prepare(
+        `INSERT INTO outboxes (gateway_id, outbox_id, watermark, first_seen_ms, last_seen_ms) VALUES (?, ?, ?, ?, ?)
+         ON CONFLICT (gateway_id, outbox_id) DO UPDATE SET watermark = excluded.watermark, last_seen_ms = excluded.last_seen_ms`,
+      ),
       upsertSeries: db.prepare<[string, string, string, string, string, string, number, number], { id: number }>(
         `INSERT INTO series (key, gateway_id, device, point, metric, unit, interval_ms, created_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
          ON CONFLICT (key) DO UPDATE SET metric = excluded.metric, unit = excluded.unit, interval_ms = excluded.interval_ms
          RETURNING id`,
       ),
-      mapSeries: db.prepare('INSERT OR REPLACE INTO gateway_series (gateway_id, local_id, series_id) VALUES (?, ?, ?)'),
-      mappedSeries: db.prepare<[string], { local_id: number; series_id: number }>('SELECT local_id, series_id FROM gateway_series WHERE gateway_id = ?'),
-      forgetSeries: db.prepare('DELETE FROM gateway_series WHERE gateway_id = ?'),
+      mapSeries: db.prepare('INSERT OR REPLACE INTO outbox_series (gateway_id, outbox_id, local_id, series_id) VALUES (?, ?, ?, ?)'),
+      mappedSeries: db.prepare<[string, string], { local_id: number; series_id: number }>(
+        'SELECT local_id, series_id FROM outbox_series WHERE gateway_id = ? AND outbox_id = ?',
+      ),
       stageSample: db.prepare('INSERT INTO samples_staged (series_id, time_ms, seq, value, quality, received_ms) VALUES (?, ?, ?, ?, ?, ?)'),
       upsertLatest: db.prepare(
         `INSERT INTO latest (series_id, time_ms, value, quality, received_ms) VALUES (?, ?, ?, ?, ?)
@@ -113,6 +118,7 @@ export class SqliteIngest {
       if (record.seq > previous) reject(record.seq, record.reason);
     }
 
+    const refusedSeries = new Map(batch.refusedSeries.map((refused) => [refused.localId, refused.reason]));
     const { seq, series, timeMs, value, quality } = batch.samples;
     for (let i = 0; i < seq.length; i += 1) {
       const recordSeq = seq[i]!;
@@ -125,7 +131,8 @@ export class SqliteIngest {
       const time = timeMs[i]!;
       const v = value[i]!;
       if (seriesId === undefined) {
-        reject(recordSeq, `sample of series ${series[i]} which the gateway never defined`);
+        const refused = refusedSeries.get(series[i]!);
+        reject(recordSeq, refused ? `sample of series ${series[i]}, refused: ${refused}` : `sample of series ${series[i]} which the gateway never defined`);
         continue;
       }
       if (!isKnownQuality(q)) {
@@ -181,45 +188,49 @@ export class SqliteIngest {
       const body = JSON.stringify({ rejected: result.rejected, reasons: result.rejections });
       s.insertEvent.run(batch.gatewayId, null, null, 'ingest.rejected', received, received, body);
     }
+    s.upsertOutbox.run(batch.gatewayId, batch.outboxId, watermark, received, received);
     s.updateGateway.run(batch.enterpriseCode || null, batch.site || null, batch.outboxId, watermark, received, batch.sentAtMs - received, batch.gatewayId);
     result.watermark = watermark;
     return result;
   }
 
-  /** The gateway's watermark, creating the gateway or restarting it for a new outbox. */
+  /**
+   * The watermark of the batch's outbox; creates the gateway, or switches it to another outbox
+   * (a reinstalled agent) once the current one has been silent long enough.
+   */
   private openGateway(batch: IngestBatch): number | { refused: string; watermark: number } {
     const s = this.statements;
     const row = s.gateway.get(batch.gatewayId);
     const received = batch.receivedAtMs;
+    const watermark = s.outboxWatermark.get(batch.gatewayId, batch.outboxId)?.watermark ?? 0;
     if (!row) {
       s.insertGateway.run(batch.gatewayId, batch.enterpriseCode || null, batch.site || null, batch.outboxId, received, received, batch.sentAtMs - received);
-      return 0;
+      return watermark;
     }
-    if (row.outbox_id === batch.outboxId) return row.watermark;
+    if (row.outbox_id === batch.outboxId) return watermark;
     const silentMs = received - row.last_seen_ms;
     if (silentMs < gatewayTakeoverMs) {
       return {
-        watermark: row.watermark,
+        watermark,
         refused:
           `gateway id ${batch.gatewayId} is in use by another agent (outbox ${row.outbox_id}, last seen ${Math.round(silentMs / 1000)} s ago): ` +
           `give this gateway its own id in agent.yaml; a reinstalled gateway is accepted once the old outbox has been silent for ${gatewayTakeoverMs / 1000} s`,
       };
     }
-    // A reinstalled gateway numbers its records from 1 again: restart its watermark, and say
-    // so, because records of the old outbox that never arrived are lost with it.
-    const body = JSON.stringify({ previousOutboxId: row.outbox_id, outboxId: batch.outboxId, previousWatermark: row.watermark });
+    // Say so: records of the old outbox that never arrived may be lost with it.
+    const previous = s.outboxWatermark.get(batch.gatewayId, row.outbox_id)?.watermark ?? 0;
+    const body = JSON.stringify({ previousOutboxId: row.outbox_id, previousWatermark: previous, outboxId: batch.outboxId, watermark });
     s.insertEvent.run(batch.gatewayId, null, null, 'gateway.outbox_replaced', received, received, body);
-    s.forgetSeries.run(batch.gatewayId);
-    this.seriesIds.delete(batch.gatewayId);
-    return 0;
+    return watermark;
   }
 
-  /** Applies the batch's series definitions; returns the gateway's local → hub id map. */
+  /** Applies the batch's series definitions; returns its outbox's local → hub id map. */
   private defineSeries(batch: IngestBatch): Map<number, number> {
-    let ids = this.seriesIds.get(batch.gatewayId);
+    const cacheKey = `${batch.gatewayId}\u0000${batch.outboxId}`;
+    let ids = this.seriesIds.get(cacheKey);
     if (!ids) {
-      ids = new Map(this.statements.mappedSeries.all(batch.gatewayId).map((row) => [row.local_id, row.series_id]));
-      this.seriesIds.set(batch.gatewayId, ids);
+      ids = new Map(this.statements.mappedSeries.all(batch.gatewayId, batch.outboxId).map((row) => [row.local_id, row.series_id]));
+      this.seriesIds.set(cacheKey, ids);
     }
     for (const definition of batch.series) {
       const row = this.statements.upsertSeries.get(
@@ -233,7 +244,7 @@ export class SqliteIngest {
         batch.receivedAtMs,
       )!;
       if (ids.get(definition.localId) !== row.id) {
-        this.statements.mapSeries.run(batch.gatewayId, definition.localId, row.id);
+        this.statements.mapSeries.run(batch.gatewayId, batch.outboxId, definition.localId, row.id);
         ids.set(definition.localId, row.id);
       }
     }

@@ -8,6 +8,7 @@ const migrations: Array<{ version: number; sql: string }> = [
   {
     version: 1,
     sql: `
+      -- A gateway, and the outbox (agent installation) it currently sends from.
       CREATE TABLE gateways (
         id TEXT PRIMARY KEY,
         enterprise_code TEXT,
@@ -18,6 +19,16 @@ const migrations: Array<{ version: number; sql: string }> = [
         last_seen_ms INTEGER NOT NULL,
         clock_skew_ms INTEGER
       );
+      -- Every outbox a gateway has sent from, with its own watermark: sequence numbers count
+      -- within one outbox, so an outbox that comes back continues where it was.
+      CREATE TABLE outboxes (
+        gateway_id TEXT NOT NULL,
+        outbox_id TEXT NOT NULL,
+        watermark INTEGER NOT NULL,
+        first_seen_ms INTEGER NOT NULL,
+        last_seen_ms INTEGER NOT NULL,
+        PRIMARY KEY (gateway_id, outbox_id)
+      ) WITHOUT ROWID;
       CREATE TABLE series (
         id INTEGER PRIMARY KEY,
         key TEXT NOT NULL UNIQUE,
@@ -31,12 +42,13 @@ const migrations: Array<{ version: number; sql: string }> = [
       );
       CREATE INDEX series_by_gateway ON series (gateway_id);
       CREATE INDEX series_by_metric ON series (metric);
-      -- The agent names series by a local number; this maps it per gateway.
-      CREATE TABLE gateway_series (
+      -- The agent names series by a number local to its outbox; this maps it.
+      CREATE TABLE outbox_series (
         gateway_id TEXT NOT NULL,
+        outbox_id TEXT NOT NULL,
         local_id INTEGER NOT NULL,
         series_id INTEGER NOT NULL,
-        PRIMARY KEY (gateway_id, local_id)
+        PRIMARY KEY (gateway_id, outbox_id, local_id)
       ) WITHOUT ROWID;
       -- Clustered by series and time, so a history read is one range scan. seq makes two
       -- samples with one source time distinct (a series belongs to one gateway).
