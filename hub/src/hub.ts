@@ -31,7 +31,7 @@ export interface RunningHub {
 
 export async function startHub(options: HubOptions): Promise<RunningHub> {
   const file = path.join(options.dataDir, 'hub.db');
-  const store = SqliteStore.open(file, { sync: options.sqliteSync });
+  const store = SqliteStore.open(file, { sync: options.sqliteSync, log: options.log });
   options.log.info('store.opened', { engine: 'sqlite', file });
   const { generated } = await ensureApiToken(store, options.envToken);
   const grpc = await startGrpcIngest({ ...options.grpc, queue: new CommitQueue(store), log: options.log });

@@ -6,6 +6,7 @@
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
+import { createLogger } from '@davy/runtime';
 import { tempDir } from '@davy/runtime/testing';
 import type { IngestBatch } from '../../src/store/store.js';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
@@ -25,10 +26,13 @@ afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
 
+const logLines: string[] = [];
+const log = createLogger({ component: 'test', sink: { write: (line) => logLines.push(line) } });
+
 function openStore(settleAt = 1_000_000): { store: SqliteStore; file: string } {
   const { dir, remove } = tempDir();
   const file = path.join(dir, 'hub.db');
-  const store = SqliteStore.open(file, { settleAt });
+  const store = SqliteStore.open(file, { settleAt, settleRetryMs: 0, log });
   cleanups.push(remove, () => store.close());
   return { store, file };
 }
@@ -233,5 +237,26 @@ describe('staged and settled samples', () => {
       [100_000, 2, 'uncertain'],
       [120_000, null, 'bad'],
     ]);
+  });
+
+  it('keeps ingesting when a settle fails, refuses batches only when the backlog grows too far, and recovers', async () => {
+    const { store, file } = openStore(4);
+    // The disk goes bad for the clustered table only: a trigger makes every insert into it fail.
+    const other = new Database(file);
+    other.exec("CREATE TRIGGER disk_trouble BEFORE INSERT ON samples BEGIN SELECT RAISE(ABORT, 'disk trouble'); END");
+    const results = await store.ingest([batch([[1, 1, 0, 1], [2, 1, 1, 2], [3, 1, 2, 3], [4, 1, 3, 4], [5, 1, 4, 5]])]);
+    expect(results[0]).toMatchObject({ stored: 5, watermark: 5 });
+    expect(logLines.some((line) => line.includes('"event":"store.settle_failed"') && line.includes('disk trouble'))).toBe(true);
+    expect((await values(store, 'a')).length).toBe(5);
+    // Up to five times the settle size the batches still come in, staged.
+    for (let seq = 6; seq <= 20; seq += 1) await store.ingest([batch([[seq, 1, seq, seq]], { series: [] })]);
+    await expect(store.ingest([batch([[21, 1, 21, 21]], { series: [] })])).rejects.toThrow(
+      'the store cannot settle its 20 staged samples (disk trouble); new batches wait until it can',
+    );
+    other.exec('DROP TRIGGER disk_trouble');
+    other.close();
+    expect(await store.ingest([batch([[21, 1, 21, 21]], { series: [] })])).toMatchObject([{ stored: 1, watermark: 21 }]);
+    expect(tableCounts(file)).toEqual({ settled: 20, staged: 1 });
+    expect((await values(store, 'a')).map(([time]) => time)).toEqual([0, 1, 2, 3, 4, ...Array.from({ length: 16 }, (_, i) => i + 6)]);
   });
 });

@@ -90,6 +90,7 @@ export class SqliteIngest {
       return results;
     });
     this.commit = (batches) => {
+      this.staging.assertRoom();
       const staged: StagedSample[] = [];
       const results = transaction(batches, staged);
       // Only now, after the commit: a rolled-back transaction's samples never become visible.

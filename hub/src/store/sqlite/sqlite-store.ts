@@ -5,6 +5,7 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
+import type { Logger } from '@davy/runtime';
 import { qualityName } from '../quality.js';
 import type {
   Bucket,
@@ -120,6 +121,9 @@ export interface SqliteStoreOptions {
   sync?: 'full' | 'normal';
   /** Staged samples that trigger a settle into the clustered table (see staging.ts). */
   settleAt?: number;
+  /** After a failed settle, wait this long before the next attempt. */
+  settleRetryMs?: number;
+  log?: Logger;
 }
 
 export class SqliteStore implements Store {
@@ -128,9 +132,9 @@ export class SqliteStore implements Store {
 
   private constructor(
     private readonly db: Database.Database,
-    settleAt: number,
+    options: SqliteStoreOptions,
   ) {
-    this.staging = new SampleStaging(db, settleAt);
+    this.staging = new SampleStaging(db, { settleAt: options.settleAt ?? 200_000, retryMs: options.settleRetryMs ?? 5_000, log: options.log });
     this.writer = new SqliteIngest(db, this.staging);
   }
 
@@ -142,7 +146,7 @@ export class SqliteStore implements Store {
     db.pragma('cache_size = -131072'); // 128 MiB: the hot pages of every series' newest leaf
     db.pragma('busy_timeout = 5000');
     migrate(db);
-    return new SqliteStore(db, options.settleAt ?? 200_000);
+    return new SqliteStore(db, options);
   }
 
   async ingest(batches: IngestBatch[]): Promise<IngestResult[]> {
@@ -286,7 +290,8 @@ export class SqliteStore implements Store {
   }
 
   async close(): Promise<void> {
-    this.staging.settle();
+    // Settling now spares the next start the work; if it fails, the next start settles.
+    this.staging.settleIfDue(Number.POSITIVE_INFINITY, true);
     this.db.close();
   }
 }

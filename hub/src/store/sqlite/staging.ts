@@ -10,6 +10,7 @@
  * each series' page once for many rows. Reads see staged and settled samples alike.
  */
 import type Database from 'better-sqlite3';
+import { errorMessage, type Logger } from '@davy/runtime';
 
 export interface StagedSample {
   seriesId: number;
@@ -20,15 +21,27 @@ export interface StagedSample {
   receivedMs: number;
 }
 
+export interface StagingOptions {
+  /** Staged samples that trigger a settle: larger settles write fewer pages per sample, but pause ingest longer. */
+  settleAt: number;
+  /** After a failed settle, wait this long before the next attempt. */
+  retryMs: number;
+  log?: Logger;
+}
+
+/** How far past settleAt staging may grow while settling fails, before new batches are refused. */
+const maxBacklogFactor = 5;
+
 export class SampleStaging {
   private readonly bySeries = new Map<number, StagedSample[]>();
   private staged = 0;
+  private retryAfterMs = 0;
+  private lastError = '';
   private readonly settleTransaction: () => void;
 
   constructor(
     db: Database.Database,
-    /** Staged samples that trigger a settle: larger settles write fewer pages per sample, but pause ingest longer. */
-    private readonly settleAt: number,
+    private readonly options: StagingOptions,
   ) {
     const move = db.prepare(
       `INSERT OR IGNORE INTO samples (series_id, time_ms, seq, value, quality, received_ms)
@@ -60,11 +73,32 @@ export class SampleStaging {
     this.staged += samples.length;
   }
 
-  settleIfDue(): void {
-    if (this.staged >= this.settleAt) this.settle();
+  /**
+   * Settles when enough is staged (or anything, with `all`). A failure is logged and retried
+   * later: the samples are safe in samples_staged meanwhile.
+   */
+  settleIfDue(nowMs = Date.now(), all = false): void {
+    if (this.staged === 0 || (!all && this.staged < this.options.settleAt) || nowMs < this.retryAfterMs) return;
+    try {
+      this.settle();
+      this.retryAfterMs = 0;
+    } catch (error) {
+      this.lastError = errorMessage(error);
+      this.retryAfterMs = nowMs + this.options.retryMs;
+      this.options.log?.error('store.settle_failed', { staged: this.staged, error: this.lastError, retryInMs: this.options.retryMs });
+    }
   }
 
-  settle(): void {
+  /** Before a commit: refuses it when settling has failed for so long that memory would run away. */
+  assertRoom(): void {
+    if (this.staged < this.options.settleAt * maxBacklogFactor) return;
+    this.settleIfDue();
+    if (this.staged >= this.options.settleAt * maxBacklogFactor) {
+      throw new Error(`the store cannot settle its ${this.staged} staged samples (${this.lastError}); new batches wait until it can`);
+    }
+  }
+
+  private settle(): void {
     if (this.staged === 0) return;
     this.settleTransaction();
     this.bySeries.clear();
