@@ -7,6 +7,7 @@ import type { AgentConfig } from './config/load-agent-config.js';
 import type { DeviceDriver } from './drivers/driver.js';
 import { createDriver } from './drivers/registry.js';
 import { Outbox } from './outbox/outbox.js';
+import { lockOutbox, type OutboxLock } from './outbox/outbox-lock.js';
 import { PointPipeline } from './pipeline/point-pipeline.js';
 import { GrpcUplink } from './uplink/grpc/grpc-uplink.js';
 import type { Uplink } from './uplink/uplink.js';
@@ -27,6 +28,7 @@ export class Agent {
 
   private constructor(
     private readonly config: AgentConfig,
+    private readonly lock: OutboxLock,
     private readonly outbox: Outbox,
     private readonly drivers: DeviceDriver[],
     private readonly pipeline: PointPipeline,
@@ -35,11 +37,12 @@ export class Agent {
   ) {}
 
   static start(config: AgentConfig, log: Logger): Agent {
+    const lock = lockOutbox(config.outbox.path);
     const outbox = Outbox.open(config.outbox.path, { maxBytes: config.outbox.maxBytes, sync: config.outbox.sync, log });
     const pipeline = new PointPipeline(config.gateway.id, config.devices, outbox, log);
     const drivers = config.devices.map((device) => createDriver(device, log));
     const uplink = new GrpcUplink(config.hub, config.gateway, config.uplink, outbox, log);
-    const agent = new Agent(config, outbox, drivers, pipeline, uplink, log);
+    const agent = new Agent(config, lock, outbox, drivers, pipeline, uplink, log);
     const stats = outbox.stats();
     log.info('agent.started', {
       gateway: config.gateway.id,
@@ -62,6 +65,7 @@ export class Agent {
     await this.uplink.stop();
     this.saveState(false);
     this.outbox.close();
+    this.lock.release();
     this.log.info('agent.stopped');
   }
 

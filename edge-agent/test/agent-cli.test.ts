@@ -37,6 +37,15 @@ describe('davy-agent device list and status', () => {
     expect(text.output).toMatch(/^uplink {3}connected, last ack [\d.]+ (ms|s) ago, hub watermark \d+, \d+ batches in flight, 0 reconnects$/m);
     expect(text.output).toMatch(new RegExp(`^${deviceName} +online +[\\d.]+ (ms|s) ago +\\d+ +- *$`, 'm'));
 
+    // A second agent on the same outbox is refused, and the first keeps running.
+    const second = await runDavy('edge-agent', ['start', '-c', stack.configFile]);
+    expect(second.code).toBe(1);
+    expect(second.output).toBe(
+      `davy-agent: another davy-agent (pid ${stack.agent!.pid}) is using the outbox ${stack.outboxFile}: stop it first, or give this agent its own outbox.path ` +
+        `(if no agent runs, delete ${stack.outboxFile}.lock)`,
+    );
+    expect(stack.agent!.running).toBe(true);
+
     await stack.agent!.stop();
     const stopped = await runDavy('edge-agent', ['status', '-c', stack.configFile]);
     expect(stopped.output).toMatch(/^agent {4}not running \(last seen [\d.]+ (ms|s) ago\)$/m);

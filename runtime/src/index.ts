@@ -8,3 +8,4 @@ export { creditCodeProblem, creditCodeCheckCharacter } from './credit-code.js';
 export { parseHostPort, formatHostPort, type HostPort } from './listen-address.js';
 export { runCli, untilSignal, exitCodes, UsageError } from './cli.js';
 export { formatTable } from './table.js';
+export { processIsAlive } from './process-alive.js';

@@ -102,6 +102,23 @@ describe('Outbox', () => {
     expect(lines.some((line) => line.includes('"event":"outbox.dropped_oldest"'))).toBe(true);
   });
 
+  it('when the disk fills before the cap, drops the oldest to make room instead of losing the new records', () => {
+    const { outbox } = open({ maxBytes: 1024 * 1024 });
+    let time = 0;
+    // Filled to the cap (about 60,000 small records in 1 MiB)…
+    for (let i = 0; i < 600; i += 1) outbox.append(Array.from({ length: 100 }, () => sample(1, ++time, time)));
+    // …then one append larger than the room left under the file's hard limit: SQLite says
+    // SQLITE_FULL, as it does on a full disk.
+    expect(() => outbox.append(Array.from({ length: 40_000 }, () => sample(1, ++time, time)))).not.toThrow();
+    expect(lines.some((line) => line.includes('"event":"outbox.dropped_oldest"') && line.includes('"reason":"disk full"'))).toBe(true);
+    const records = outbox.readAfter(0, 1_000_000);
+    const samples = records.filter((record) => record.kind === 'sample');
+    const dropped = records.reduce((sum, record) => sum + (record.kind === 'gap' ? record.dropped : 0), 0);
+    expect(samples.length + dropped).toBe(100_000);
+    expect(samples[samples.length - 1]!.timeMs).toBe(100_000);
+    expect(outbox.stats().droppedTotal).toBe(dropped);
+  });
+
   it('renumbers what it appended since opening when the hub is ahead (a restored backup), and loses nothing', () => {
     const { outbox, file } = open();
     outbox.append([sample(1, 1, 1), sample(1, 2, 2), sample(1, 3, 3)]);

@@ -8,7 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import type { Logger } from '@davy/runtime';
+import { errorMessage, type Logger } from '@davy/runtime';
 import { createOutboxSchema, recordKind } from './outbox-schema.js';
 import type { GapRecord, NewRecord, OutboxRecord, QualityCode, SeriesDefinition } from './records.js';
 
@@ -31,6 +31,9 @@ export interface OutboxStats {
 
 type GapBody = Omit<GapRecord, 'kind' | 'timeMs'>;
 
+/** Pages for the schema and the series table, on top of the records' share of the cap. */
+const hardLimitSlackPages = 64;
+
 interface RecordRow {
   seq: number;
   kind: number;
@@ -52,6 +55,7 @@ export class Outbox {
   private readonly seriesById = new Map<number, SeriesDefinition>();
   private readonly listeners = new Set<() => void>();
   private readonly pageSize: number;
+  private readonly dropFraction: number;
   /** Records appended since the file size was last measured. */
   private appendedSinceCheck = 0;
   private readonly statements;
@@ -74,6 +78,11 @@ export class Outbox {
     this.openedSeq = this.lastSeq;
     this.droppedTotal = Number(meta.get('dropped_total')?.value ?? 0);
     this.pageSize = db.pragma('page_size', { simple: true }) as number;
+    this.dropFraction = options.dropFraction ?? 0.1;
+    // A hard limit a little above the cap: the cap is checked every so many records, and this
+    // makes sure the file never grows far past it meanwhile (SQLite then answers SQLITE_FULL,
+    // handled like a full disk).
+    db.pragma(`max_page_count = ${Math.ceil((options.maxBytes * 1.1) / this.pageSize) + hardLimitSlackPages}`);
     for (const row of db.prepare('SELECT id, key, device, point, metric, unit, interval_ms FROM series').all() as Array<SeriesDefinition & { id: number; interval_ms: number }>) {
       this.seriesByKey.set(row.key, row.id);
       this.seriesById.set(row.id, { key: row.key, device: row.device, point: row.point, metric: row.metric, unit: row.unit, intervalMs: row.interval_ms });
@@ -145,16 +154,39 @@ export class Outbox {
     if (records.length === 0) return { firstSeq: this.lastSeq + 1, lastSeq: this.lastSeq };
     const firstSeq = this.lastSeq + 1;
     // Numbers count only once the transaction has committed: a rolled-back append uses none.
-    this.lastSeq = this.appendTransaction(records);
+    this.lastSeq = this.appendMakingRoom(records);
     this.appendedSinceCheck += records.length;
     // Measuring the file costs two pragmas: do it once per ~0.1 % of the cap (a record takes
     // some 50 bytes), not on every append.
     if (this.appendedSinceCheck * 50 >= this.options.maxBytes / 1000) {
       this.appendedSinceCheck = 0;
-      this.enforceCap();
+      try {
+        this.enforceCap();
+      } catch (error) {
+        // The records are in; the cap is tried again at the next check.
+        this.options.log.error('outbox.cap_check_failed', { error: errorMessage(error) });
+      }
     }
     for (const listener of this.listeners) listener();
     return { firstSeq, lastSeq: this.lastSeq };
+  }
+
+  /**
+   * When the disk (or the file's hard limit) is full before the cap, the oldest records make
+   * room, as when the cap is reached — a larger share at each try, until the append fits or
+   * nothing is left to drop.
+   */
+  private appendMakingRoom(records: NewRecord[]): number {
+    for (let share = this.dropFraction; share < 1; share *= 2) {
+      try {
+        return this.appendTransaction(records);
+      } catch (error) {
+        if ((error as { code?: string }).code !== 'SQLITE_FULL' || (this.statements.depth.get() as { depth: number }).depth === 0) throw error;
+        const used = this.usedBytes();
+        this.dropOldest(used, Math.min(used, this.options.maxBytes) * (1 - share), 'disk full');
+      }
+    }
+    return this.appendTransaction(records);
   }
 
   /** Calls `listener` after every append (the uplink wakes up on it). */
@@ -240,17 +272,22 @@ export class Outbox {
     return (pages - free) * this.pageSize;
   }
 
-  /** Over the cap: drop the oldest records (a share of the cap at once) and record a gap. */
+  /** Over the cap: drop the oldest records, down to a share below it. */
   private enforceCap(): void {
     const used = this.usedBytes();
-    if (used <= this.options.maxBytes) return;
+    if (used > this.options.maxBytes) this.dropOldest(used, this.options.maxBytes * (1 - this.dropFraction), 'size cap reached');
+  }
+
+  /**
+   * Drops the oldest records to bring the file from `used` down to `target` bytes, and appends
+   * a gap record. Gap records among the dropped ones are folded into the new gap, so the hub
+   * still learns of every earlier drop.
+   */
+  private dropOldest(used: number, target: number, reason: string): void {
     const { depth } = this.statements.depth.get() as { depth: number };
-    const target = this.options.maxBytes * (1 - (this.options.dropFraction ?? 0.1));
     const count = Math.max(1, Math.ceil((depth * (used - target)) / used));
     const range = this.statements.oldestRange.get(count)!;
     if (range.first === null || range.last === null) return;
-    // Gap records among the dropped ones are folded into the new gap, so the hub still
-    // learns of every earlier drop.
     const earlierGaps = this.statements.gapsBetween.all(range.first, range.last).map((row) => JSON.parse(row.body) as GapBody);
     const lost = range.count - earlierGaps.length;
     const gap: GapRecord = {
@@ -262,14 +299,16 @@ export class Outbox {
       firstTimeMs: Math.min(range.firstTime ?? Infinity, ...earlierGaps.map((g) => g.firstTimeMs)),
       lastTimeMs: Math.max(range.lastTime ?? -Infinity, ...earlierGaps.map((g) => g.lastTimeMs)),
     };
+    const gapSeq = this.lastSeq + 1;
     this.db.transaction(() => {
       this.statements.deleteUpTo.run(range.last);
-      this.insert(++this.lastSeq, gap);
-      this.droppedTotal += lost;
-      this.statements.setMeta.run('last_seq', String(this.lastSeq));
-      this.statements.setMeta.run('dropped_total', String(this.droppedTotal));
+      this.insert(gapSeq, gap);
+      this.statements.setMeta.run('last_seq', String(gapSeq));
+      this.statements.setMeta.run('dropped_total', String(this.droppedTotal + lost));
     })();
-    this.options.log.warn('outbox.dropped_oldest', { dropped: lost, firstSeq: range.first, lastSeq: range.last, droppedTotal: this.droppedTotal, capBytes: this.options.maxBytes });
+    this.lastSeq = gapSeq;
+    this.droppedTotal += lost;
+    this.options.log.warn('outbox.dropped_oldest', { reason, dropped: lost, firstSeq: range.first, lastSeq: range.last, droppedTotal: this.droppedTotal, capBytes: this.options.maxBytes });
   }
 }
 

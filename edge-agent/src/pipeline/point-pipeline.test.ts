@@ -1,4 +1,5 @@
 import path from 'node:path';
+import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createLogger } from '@davy/runtime';
 import { tempDir } from '@davy/runtime/testing';
@@ -22,12 +23,25 @@ const device: DeviceSpec = {
   ],
 };
 
-function setup() {
+function setup(maxPending?: number) {
   const { dir, remove } = tempDir();
-  const outbox = Outbox.open(path.join(dir, 'outbox.db'), { maxBytes: 1024 ** 3, sync: 'normal', log });
+  const file = path.join(dir, 'outbox.db');
+  const outbox = Outbox.open(file, { maxBytes: 1024 ** 3, sync: 'normal', log });
   cleanups.push(() => (outbox.close(), remove()));
-  return { outbox, pipeline: new PointPipeline('gw-1', [device], outbox, log) };
+  return { outbox, file, pipeline: new PointPipeline('gw-1', [device], outbox, log, maxPending) };
 }
+
+/** Makes every append into the outbox fail, as a failing disk would, until the returned function heals it. */
+function breakOutbox(file: string): () => void {
+  const other = new Database(file);
+  other.exec("CREATE TRIGGER disk_trouble BEFORE INSERT ON records BEGIN SELECT RAISE(ABORT, 'disk I/O error'); END");
+  return () => {
+    other.exec('DROP TRIGGER disk_trouble');
+    other.close();
+  };
+}
+
+const power = (timeMs: number, value: number) => ({ point: 'power', value, timeMs, quality: 'good' as const });
 
 describe('PointPipeline', () => {
   it('defines one series per point, keyed <gateway>/<device>/<point>', () => {
@@ -86,5 +100,38 @@ describe('PointPipeline', () => {
     pipeline.readings('other-device', [{ point: 'power', value: 1, timeMs: 40, quality: 'good' }]);
     pipeline.flush();
     expect(outbox.readAfter(0, 10)).toEqual([]);
+  });
+
+  it('keeps readings the outbox refused and appends them when it takes them again', () => {
+    const { outbox, file, pipeline } = setup();
+    const heal = breakOutbox(file);
+    pipeline.readings('meter-1', [power(1, 1000)]);
+    pipeline.flush();
+    pipeline.readings('meter-1', [power(2, 2000)]);
+    pipeline.flush();
+    expect(pipeline.appendFailures).toBe(2);
+    expect(outbox.lastSequence).toBe(0);
+    heal();
+    pipeline.readings('meter-1', [power(3, 3000)]);
+    pipeline.flush();
+    expect(outbox.readAfter(0, 10).map((r) => (r.kind === 'sample' ? [r.seq, r.timeMs, r.value] : r.kind))).toEqual([[1, 1, 1], [2, 2, 2], [3, 3, 3]]);
+  });
+
+  it('past its bound, loses the oldest and tells the hub how many with a gap record', () => {
+    const { outbox, file, pipeline } = setup(2);
+    const heal = breakOutbox(file);
+    for (let time = 1; time <= 5; time += 1) {
+      pipeline.readings('meter-1', [power(time, time * 1000)]);
+      pipeline.flush();
+    }
+    heal();
+    pipeline.readings('meter-1', [power(6, 6000)]);
+    pipeline.flush();
+    expect(outbox.readAfter(0, 10).map((r) => (r.kind === 'sample' ? [r.timeMs] : [r.kind, r.kind === 'gap' ? [r.dropped, r.firstTimeMs, r.lastTimeMs, r.firstDroppedSeq] : null]))).toEqual([
+      ['gap', [3, 1, 3, 0]],
+      [4],
+      [5],
+      [6],
+    ]);
   });
 });

@@ -5,7 +5,9 @@
  * `point.text` events when they change, since samples carry numbers.
  *
  * Records of one turn of the event loop (the replies of many devices that arrived together)
- * go into the outbox in one transaction: one sync to disk for all of them.
+ * go into the outbox in one transaction: one sync to disk for all of them. When the outbox
+ * cannot take them (a failing disk), they wait for the next try, up to a bound; past it the
+ * oldest are lost, counted, and reported to the hub in a gap record once the outbox recovers.
  */
 import { errorMessage, type Logger } from '@davy/runtime';
 import type { DeviceSpec, PointSpec } from '../config/device-spec.js';
@@ -31,6 +33,8 @@ export class PointPipeline implements ReadingSink {
   private readonly warned = new Set<string>();
   private pending: NewRecord[] = [];
   private flushScheduled = false;
+  private failingSince: number | null = null;
+  private lost = { count: 0, firstTimeMs: Infinity, lastTimeMs: -Infinity };
   appendFailures = 0;
 
   constructor(
@@ -38,6 +42,8 @@ export class PointPipeline implements ReadingSink {
     devices: DeviceSpec[],
     private readonly outbox: Outbox,
     private readonly log: Logger,
+    /** Records kept while the outbox fails; beyond, the oldest are lost (and counted). */
+    private readonly maxPending = 100_000,
   ) {
     for (const device of devices) {
       const ids = outbox.seriesIds(
@@ -86,15 +92,39 @@ export class PointPipeline implements ReadingSink {
   /** Appends what is pending now (the agent calls it before it closes the outbox). */
   flush(): void {
     this.flushScheduled = false;
-    const records = this.pending;
-    if (records.length === 0) return;
-    this.pending = [];
+    if (this.pending.length === 0) return;
+    const lostGap: NewRecord[] =
+      this.lost.count === 0
+        ? []
+        : // Never numbered: the gap says how many and when, with no sequence numbers.
+          [{ kind: 'gap', timeMs: Date.now(), firstDroppedSeq: 0, lastDroppedSeq: 0, dropped: this.lost.count, firstTimeMs: this.lost.firstTimeMs, lastTimeMs: this.lost.lastTimeMs }];
     try {
-      this.outbox.append(records);
+      this.outbox.append([...lostGap, ...this.pending]);
     } catch (error) {
-      // E.g. a full disk: the readings are lost, but the agent keeps reading and says so.
       this.appendFailures += 1;
-      this.log.error('outbox.append_failed', { records: records.length, error: errorMessage(error), failures: this.appendFailures });
+      if (this.failingSince === null) {
+        this.failingSince = Date.now();
+        this.log.error('outbox.append_failed', { records: this.pending.length, error: errorMessage(error), keepingUpTo: this.maxPending });
+      }
+      this.shed();
+      return;
+    }
+    if (this.failingSince !== null) {
+      this.log.info('outbox.append_recovered', { failedForMs: Date.now() - this.failingSince, failures: this.appendFailures, lost: this.lost.count });
+      this.failingSince = null;
+    }
+    this.pending = [];
+    this.lost = { count: 0, firstTimeMs: Infinity, lastTimeMs: -Infinity };
+  }
+
+  /** Past the bound, the oldest pending records go, counted for the gap record. */
+  private shed(): void {
+    const excess = this.pending.length - this.maxPending;
+    if (excess <= 0) return;
+    for (const record of this.pending.splice(0, excess)) {
+      this.lost.count += 1;
+      this.lost.firstTimeMs = Math.min(this.lost.firstTimeMs, record.timeMs);
+      this.lost.lastTimeMs = Math.max(this.lost.lastTimeMs, record.timeMs);
     }
   }
 

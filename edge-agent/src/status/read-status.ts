@@ -5,6 +5,7 @@
  */
 import { existsSync } from 'node:fs';
 import Database from 'better-sqlite3';
+import { processIsAlive } from '@davy/runtime';
 import type { AgentStateRecord } from '../agent.js';
 import type { DeviceHealth } from '../drivers/driver.js';
 import type { UplinkStatus } from '../uplink/uplink.js';
@@ -33,21 +34,12 @@ export function readAgentStatus(outboxPath: string, nowMs = Date.now()): AgentSt
     const agent = agentState ? (agentState.value as AgentStateRecord) : undefined;
     return {
       outboxPath,
-      agent: agent ? { ...agent, savedMs: agentState!.updatedMs, alive: agent.running && isAlive(agent.pid) && nowMs - agentState!.updatedMs < 10_000 } : null,
+      agent: agent ? { ...agent, savedMs: agentState!.updatedMs, alive: agent.running && processIsAlive(agent.pid) && nowMs - agentState!.updatedMs < 10_000 } : null,
       devices: (state.get('devices')?.value as DeviceHealth[] | undefined) ?? [],
       uplink: (state.get('uplink')?.value as UplinkStatus | undefined) ?? null,
       outbox: { depth, oldestTimeMs: oldest, lastSeq: Number(meta.get('last_seq') ?? 0), droppedTotal: Number(meta.get('dropped_total') ?? 0) },
     };
   } finally {
     db.close();
-  }
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
