@@ -63,7 +63,10 @@ export function loadAgentConfig(file: string): AgentConfig {
       );
       return;
     }
-    devices.push(driver.resolve(device, profile));
+    const resolved = driver.resolve(device, profile);
+    const deviceProblems = driver.check(resolved);
+    for (const problem of deviceProblems) problems.push(yaml.problem(['devices', index, ...problem.path], problem.message, problem.fix));
+    if (deviceProblems.length === 0) devices.push(resolved);
   });
   if (problems.length > 0) throw new ConfigError(file, problems);
 

@@ -58,3 +58,20 @@ export function resolveModbusTcpDevice(device: ModbusTcpDeviceDocument, profile:
     points,
   };
 }
+
+/** A point larger than the device lets one request read cannot be read at all. */
+export function checkModbusTcpDevice(device: ModbusTcpDevice): Array<{ path: string[]; message: string; fix: string }> {
+  return device.points.flatMap((point) => {
+    const bits = isBitTable(point.table);
+    const limit = bits ? device.limits.maxBits : device.limits.maxRegisters;
+    if (point.count <= limit) return [];
+    const setting = bits ? 'maxBitsPerRead' : 'maxRegistersPerRead';
+    return [
+      {
+        path: [setting],
+        message: `point ${point.name} of profile ${device.profile} spans ${point.count} registers, more than ${setting} (${limit}) lets one request read`,
+        fix: `raise ${setting} to at least ${point.count}`,
+      },
+    ];
+  });
+}

@@ -34,6 +34,10 @@ export const modbusPointSchema = z
       problem('bit', 'bit applies to a bool read from an input or holding register', 'remove bit');
     }
     if (point.order !== undefined) checkOrder(point.type, point.order, problem);
+    const count = isBitTable(point.table) ? 1 : registerCount(point.type, point.length);
+    if (point.address <= 65535 && point.address + count > 65536) {
+      problem('address', `a ${point.type} at ${point.address} runs past the last address, 65535`, 'correct the address (0-based: register 40001 is holding address 0)');
+    }
     if (numericOnly.has(point.type) && (point.scale !== 1 || point.offset !== 0)) {
       problem('scale', `a ${point.type} point cannot be scaled`, 'remove scale and offset');
     }
