@@ -25,7 +25,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { createLogger, type Logger } from '@davy/runtime';
+import { createLogger, type Logger, sleep } from '@davy/runtime';
 import type { PointReading, ReadingSink } from '../edge-agent/src/drivers/driver.js';
 import { resolveModbusTcpDevice, type ModbusTcpDevice } from '../edge-agent/src/drivers/modbus/modbus-device.js';
 import { modbusTcpDeviceSchema } from '../edge-agent/src/drivers/modbus/modbus-tcp-config.js';
@@ -50,7 +50,6 @@ const maxRequestsPerClient = 10_000_000;
 const here = path.dirname(fileURLToPath(import.meta.url));
 const MiB = 1024 * 1024;
 
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 // ---------------------------------------------------------------- the servers' process
 

@@ -8,8 +8,7 @@ import { TestStack, deviceName, gatewayId } from './support/stack.js';
 
 describe('davy-agent device list and status', () => {
   it('shows the device, the uplink and the outbox, running and stopped', async (context) => {
-    const stack = await TestStack.start({ profile: 'three-phase-meter', pollInterval: '200ms' });
-    context.onTestFinished(() => stack.stop());
+    const stack = await TestStack.start({ profile: 'three-phase-meter', pollInterval: '200ms' }, context);
     await stack.agent!.waitForEvent('device.online');
     await stack.waitForDrain();
 
@@ -35,6 +34,7 @@ describe('davy-agent device list and status', () => {
     const text = await runDavy('edge-agent', ['status', '-c', stack.configFile]);
     expect(text.output).toMatch(/^agent {4}running \(pid \d+\) since [\d.]+ s ago$/m);
     expect(text.output).toMatch(/^uplink {3}connected, last ack [\d.]+ (ms|s) ago, hub watermark \d+, \d+ batches in flight, 0 reconnects$/m);
+    expect(text.output).toMatch(/^outbox {3}\d+ records waiting, oldest .* old, [\d.]+ (KiB|MiB) of 2\.00 GiB, last seq \d+, 0 dropped \(full\)$/m);
     expect(text.output).toMatch(new RegExp(`^${deviceName} +online +[\\d.]+ (ms|s) ago +\\d+ +- *$`, 'm'));
 
     // A second agent on the same outbox is refused, and the first keeps running.

@@ -6,17 +6,15 @@
  */
 import path from 'node:path';
 import { describe, expect, it, type TestContext } from 'vitest';
+import { sleep } from '@davy/runtime';
 import { TestStack } from './support/stack.js';
 
 const readCounter = path.join(import.meta.dirname, 'fixtures', 'read-counter.yaml');
 
 async function startStack(context: TestContext, throughProxy = false): Promise<TestStack> {
-  const stack = await TestStack.start({ profile: readCounter, pollInterval: '100ms', throughProxy, uplink: { ackTimeout: '5s' } });
-  context.onTestFinished(() => stack.stop());
-  return stack;
+  return TestStack.start({ profile: readCounter, pollInterval: '100ms', throughProxy, uplink: { ackTimeout: '5s' } }, context);
 }
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
  * Stops the counter (the device goes away), lets the agent drain, and returns the hub's values

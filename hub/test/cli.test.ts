@@ -4,21 +4,22 @@
  */
 import { existsSync, readFileSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, type TestContext } from 'vitest';
 import { ManagedProcess, runDavy, tempDir } from '@davy/runtime/testing';
 
 const { dir, remove } = tempDir('davy-hub-cli-');
 afterAll(remove);
 
-async function startHub(): Promise<{ hub: ManagedProcess; api: string }> {
+async function startHub(context: TestContext): Promise<{ hub: ManagedProcess; api: string }> {
   const hub = ManagedProcess.davy('hub', ['start', '--data', dir, '--http', '127.0.0.1:0', '--grpc', '127.0.0.1:0'], { env: { DAVY_HUB_TOKEN: '' } });
+  context.onTestFinished(() => hub.stop());
   const { port } = await hub.waitForEvent('http.listening');
   return { hub, api: `http://127.0.0.1:${port as number}/api/v1` };
 }
 
 describe('davy-hub start', () => {
-  it('writes a generated token to a file of its own on first start only, and that token opens the API', async () => {
-    const first = await startHub();
+  it('writes a generated token to a file of its own on first start only, and that token opens the API', async (context) => {
+    const first = await startHub(context);
     const written = await first.hub.waitForEvent('api.token_written');
     expect(written.file).toBe(path.join(dir, 'api-token'));
     expect(statSync(written.file as string).mode & 0o777).toBe(0o600);
@@ -29,7 +30,7 @@ describe('davy-hub start', () => {
     await first.hub.stop();
     rmSync(written.file as string);
 
-    const second = await startHub();
+    const second = await startHub(context);
     const response = await fetch(`${second.api}/gateways`, { headers: { authorization: `Bearer ${token}` } });
     expect(response.status).toBe(200);
     expect(await response.json()).toEqual({ items: [] });

@@ -1,1 +1,2 @@
 export * from './gen/davy/uplink/v1/uplink.js';
+export { gatewayIdPattern } from './gateway-id.js';

@@ -3,7 +3,7 @@
  * (SQLite WAL lets this read while the agent writes). Works when the agent is down, too: it
  * then shows the last state it saved.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import { processIsAlive } from '@davy/runtime';
 import type { AgentStateRecord } from '../agent.js';
@@ -15,7 +15,7 @@ export interface AgentStatus {
   agent: (AgentStateRecord & { alive: boolean; savedMs: number }) | null;
   devices: DeviceHealth[];
   uplink: UplinkStatus | null;
-  outbox: { depth: number; oldestTimeMs: number | null; lastSeq: number; droppedTotal: number };
+  outbox: { depth: number; oldestTimeMs: number | null; lastSeq: number; droppedTotal: number; fileBytes: number };
 }
 
 export function readAgentStatus(outboxPath: string, nowMs = Date.now()): AgentStatus | undefined {
@@ -37,9 +37,14 @@ export function readAgentStatus(outboxPath: string, nowMs = Date.now()): AgentSt
       agent: agent ? { ...agent, savedMs: agentState!.updatedMs, alive: agent.running && processIsAlive(agent.pid) && nowMs - agentState!.updatedMs < 10_000 } : null,
       devices: (state.get('devices')?.value as DeviceHealth[] | undefined) ?? [],
       uplink: (state.get('uplink')?.value as UplinkStatus | undefined) ?? null,
-      outbox: { depth, oldestTimeMs: oldest, lastSeq: Number(meta.get('last_seq') ?? 0), droppedTotal: Number(meta.get('dropped_total') ?? 0) },
+      outbox: { depth, oldestTimeMs: oldest, lastSeq: Number(meta.get('last_seq') ?? 0), droppedTotal: Number(meta.get('dropped_total') ?? 0), fileBytes: fileBytes(outboxPath) },
     };
   } finally {
     db.close();
   }
+}
+
+/** The outbox file with its write-ahead log: what it takes on the gateway's disk. */
+function fileBytes(outboxPath: string): number {
+  return [outboxPath, `${outboxPath}-wal`].reduce((sum, file) => sum + (existsSync(file) ? statSync(file).size : 0), 0);
 }

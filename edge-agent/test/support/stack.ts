@@ -39,8 +39,10 @@ export class TestStack {
     ({ dir: this.dir, remove: this.remove } = tempDir('davy-stack-'));
   }
 
-  static async start(options: StackOptions): Promise<TestStack> {
+  /** Starts the whole path; whatever happens, the test's end stops every process and removes the folder. */
+  static async start(options: StackOptions, context: { onTestFinished(cleanup: () => Promise<void>): void }): Promise<TestStack> {
     const stack = new TestStack(options);
+    context.onTestFinished(() => stack.stop());
     await stack.startSim();
     stack.grpcPort = await freePort();
     await stack.startHub();

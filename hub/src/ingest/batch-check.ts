@@ -4,10 +4,8 @@
  * passed by the watermark) instead of failing the batch: one bad record must not block a
  * gateway's stream forever.
  */
-import type { Batch, SampleColumns } from '@davy/proto';
+import { gatewayIdPattern, type Batch, type SampleColumns } from '@davy/proto';
 import type { IngestBatch } from '../store/store.js';
-
-const gatewayIdPattern = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
 
 export class BatchRejected extends Error {}
 

@@ -129,6 +129,7 @@ export interface SqliteStoreOptions {
 export class SqliteStore implements Store {
   private readonly writer: SqliteIngest;
   private readonly staging: SampleStaging;
+  private readonly prepared = new Map<string, Database.Statement>();
 
   private constructor(
     private readonly db: Database.Database,
@@ -149,6 +150,16 @@ export class SqliteStore implements Store {
     return new SqliteStore(db, options);
   }
 
+  /** A prepared statement for `text`, prepared once: queries are few and repeat. */
+  private sql(text: string): Database.Statement {
+    let statement = this.prepared.get(text);
+    if (!statement) {
+      statement = this.db.prepare(text);
+      this.prepared.set(text, statement);
+    }
+    return statement;
+  }
+
   async ingest(batches: IngestBatch[]): Promise<IngestResult[]> {
     try {
       return this.writer.commit(batches);
@@ -159,8 +170,8 @@ export class SqliteStore implements Store {
   }
 
   async gateways(): Promise<GatewayInfo[]> {
-    const rows = this.db
-      .prepare('SELECT id, enterprise_code, site, watermark, first_seen_ms, last_seen_ms, clock_skew_ms FROM gateways ORDER BY id')
+    const rows = this
+      .sql('SELECT id, enterprise_code, site, watermark, first_seen_ms, last_seen_ms, clock_skew_ms FROM gateways ORDER BY id')
       .all() as Array<{ id: string; enterprise_code: string | null; site: string | null; watermark: number; first_seen_ms: number; last_seen_ms: number; clock_skew_ms: number | null }>;
     return rows.map((row) => ({
       id: row.id,
@@ -175,19 +186,19 @@ export class SqliteStore implements Store {
 
   async series(filter: SeriesFilter): Promise<SeriesInfo[]> {
     const where = seriesWhere(filter);
-    const rows = this.db.prepare(`SELECT ${seriesColumns} FROM series s ${where.sql} ORDER BY s.key`).all(...where.params) as SeriesRow[];
+    const rows = this.sql(`SELECT ${seriesColumns} FROM series s ${where.sql} ORDER BY s.key`).all(...where.params) as SeriesRow[];
     return rows.map(toSeries);
   }
 
   async seriesByKey(key: string): Promise<SeriesInfo | undefined> {
-    const row = this.db.prepare(`SELECT ${seriesColumns} FROM series s WHERE s.key = ?`).get(key) as SeriesRow | undefined;
+    const row = this.sql(`SELECT ${seriesColumns} FROM series s WHERE s.key = ?`).get(key) as SeriesRow | undefined;
     return row ? toSeries(row) : undefined;
   }
 
   async latest(filter: SeriesFilter): Promise<LatestValue[]> {
     const where = seriesWhere(filter);
-    const rows = this.db
-      .prepare(`SELECT ${seriesColumns}, l.time_ms, l.value, l.quality, l.received_ms FROM latest l JOIN series s ON s.id = l.series_id ${where.sql} ORDER BY s.key`)
+    const rows = this
+      .sql(`SELECT ${seriesColumns}, l.time_ms, l.value, l.quality, l.received_ms FROM latest l JOIN series s ON s.id = l.series_id ${where.sql} ORDER BY s.key`)
       .all(...where.params) as Array<SeriesRow & { time_ms: number; value: number | null; quality: number; received_ms: number }>;
     return rows.map((row) => ({
       series: toSeries(row),
@@ -206,13 +217,13 @@ export class SqliteStore implements Store {
     const start = '(CAST(? AS INTEGER) + ((time_ms - CAST(? AS INTEGER)) / CAST(? AS INTEGER)) * CAST(? AS INTEGER))';
     const range = 'FROM samples WHERE series_id = ? AND time_ms >= ? AND time_ms < ? AND value IS NOT NULL GROUP BY start';
     const params = [alignMs, alignMs, stepMs, stepMs, query.seriesId, query.fromMs, query.toMs];
-    const settled = this.db
-      .prepare(`SELECT ${start} AS start, COUNT(value) AS count, SUM(value) AS sum, MIN(value) AS min, MAX(value) AS max ${range}`)
+    const settled = this
+      .sql(`SELECT ${start} AS start, COUNT(value) AS count, SUM(value) AS sum, MIN(value) AS min, MAX(value) AS max ${range}`)
       .all(...params) as Array<{ start: number; count: number; sum: number; min: number; max: number }>;
     for (const row of settled) partials.set(row.start, { ...row, lastTimeMs: -Infinity, last: null });
     if (query.agg === 'last') {
       // SQLite takes the bare column `value` from the row holding MAX(time_ms).
-      const lasts = this.db.prepare(`SELECT ${start} AS start, MAX(time_ms) AS time, value ${range}`).all(...params) as Array<{ start: number; time: number; value: number }>;
+      const lasts = this.sql(`SELECT ${start} AS start, MAX(time_ms) AS time, value ${range}`).all(...params) as Array<{ start: number; time: number; value: number }>;
       for (const row of lasts) Object.assign(partials.get(row.start)!, { lastTimeMs: row.time, last: row.value });
     }
     for (const sample of this.staging.samplesOf(query.seriesId, query.fromMs, query.toMs)) {
@@ -228,8 +239,8 @@ export class SqliteStore implements Store {
 
   async rawPoints(query: RawQuery): Promise<RawPoint[]> {
     const after = query.after ?? { timeMs: query.fromMs - 1, seq: Number.MAX_SAFE_INTEGER };
-    const settled = this.db
-      .prepare(
+    const settled = this
+      .sql(
         `SELECT time_ms AS timeMs, seq, value, quality, received_ms AS receivedMs FROM samples
          WHERE series_id = ? AND time_ms >= ? AND time_ms < ? AND (time_ms, seq) > (?, ?)
          ORDER BY time_ms, seq LIMIT ?`,
@@ -259,8 +270,8 @@ export class SqliteStore implements Store {
     add('time_ms < ?', query.toMs);
     add('id < ?', query.beforeId);
     const where = clauses.length > 0 ? `WHERE ${clauses.join(' AND ')}` : '';
-    const rows = this.db
-      .prepare(`SELECT id, gateway_id, device, type, time_ms, received_ms, body FROM events ${where} ORDER BY id DESC LIMIT ?`)
+    const rows = this
+      .sql(`SELECT id, gateway_id, device, type, time_ms, received_ms, body FROM events ${where} ORDER BY id DESC LIMIT ?`)
       .all(...params, query.limit) as Array<{ id: number; gateway_id: string; device: string | null; type: string; time_ms: number; received_ms: number; body: string }>;
     return rows.map((row) => ({
       id: row.id,
@@ -274,19 +285,19 @@ export class SqliteStore implements Store {
   }
 
   async tokenDigests(): Promise<TokenDigest[]> {
-    return this.db.prepare('SELECT label, sha256 AS sha256Hex FROM api_tokens ORDER BY id').all() as TokenDigest[];
+    return this.sql('SELECT label, sha256 AS sha256Hex FROM api_tokens ORDER BY id').all() as TokenDigest[];
   }
 
   async replaceTokenDigests(tokens: TokenDigest[]): Promise<void> {
-    const insert = this.db.prepare('INSERT INTO api_tokens (label, sha256, created_ms) VALUES (?, ?, ?)');
+    const insert = this.sql('INSERT INTO api_tokens (label, sha256, created_ms) VALUES (?, ?, ?)');
     this.db.transaction(() => {
-      this.db.prepare('DELETE FROM api_tokens').run();
+      this.sql('DELETE FROM api_tokens').run();
       for (const token of tokens) insert.run(token.label, token.sha256Hex, Date.now());
     })();
   }
 
   async hasTokenDigest(sha256Hex: string): Promise<boolean> {
-    return this.db.prepare('SELECT 1 FROM api_tokens WHERE sha256 = ?').get(sha256Hex) !== undefined;
+    return this.sql('SELECT 1 FROM api_tokens WHERE sha256 = ?').get(sha256Hex) !== undefined;
   }
 
   async close(): Promise<void> {
