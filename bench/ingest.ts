@@ -83,7 +83,7 @@ export async function run(): Promise<Figure[]> {
       clustered.push(rawInsert(gateways, 10_000, false));
     }
     const label = `${gateways} gateway${gateways > 1 ? 's' : ''} × 2,000 series`;
-    figures.push({ measure: `gRPC → SQLite, ${label}`, value: median(hub), unit: 'points/s', ceiling: median(raw), note: `median of ${runs}; ceiling: the same SQL path in a bare loop, 10k-row transactions` });
+    figures.push({ measure: `gRPC → SQLite, ${label}`, value: median(hub), unit: 'points/s', ceiling: median(raw), note: `median of ${runs}; ceiling: the samples' SQL (staged, settled) in a bare loop, 10k-row transactions` });
     figures.push({ measure: `  (bare insert straight into the clustered table)`, value: median(clustered), unit: 'points/s', note: 'the layout staging avoids: one page write per series per commit' });
   }
   printFigures(figures);
