@@ -1,4 +1,6 @@
 /** What the agent knows of a device after its config and its profile are resolved. */
+import type { ReportByException } from '../pipeline/report-by-exception.js';
+
 export interface PointSpec {
   name: string;
   metric: string;
@@ -8,6 +10,8 @@ export interface PointSpec {
   /** How often the point is read (0 for points a device pushes). */
   intervalMs: number;
   description?: string;
+  /** The point's own setting, else its device's; none: every sample is sent. */
+  reportByException?: ReportByException;
 }
 
 export interface DeviceSpec {

@@ -14,6 +14,7 @@ import type { DeviceSpec, PointSpec } from '../config/device-spec.js';
 import type { DeviceEvent, PointReading, ReadingSink } from '../drivers/driver.js';
 import type { Outbox } from '../outbox/outbox.js';
 import type { NewRecord, QualityCode } from '../outbox/records.js';
+import { ExceptionFilter } from './report-by-exception.js';
 import { scaleValue } from './scale.js';
 
 const qualityCode: Record<PointReading['quality'], QualityCode> = { good: 1, uncertain: 2, bad: 3 };
@@ -31,6 +32,7 @@ export class PointPipeline implements ReadingSink {
   private readonly series = new Map<string, Map<string, SeriesEntry>>();
   private readonly lastText = new Map<string, string>();
   private readonly warned = new Set<string>();
+  private readonly exceptions = new ExceptionFilter();
   private pending: NewRecord[] = [];
   private flushScheduled = false;
   private failingSince: number | null = null;
@@ -80,6 +82,7 @@ export class PointPipeline implements ReadingSink {
       const value = reading.value === null ? Number.NaN : scaleValue(reading.value, entry.spec);
       // A NaN or infinite float from a device is a sensor fault, never a number to report.
       if (!Number.isFinite(value)) quality = qualityCode.bad;
+      if (!this.exceptions.passes(entry.seriesId, entry.spec.reportByException, value, quality, reading.timeMs)) continue;
       records.push({ kind: 'sample', series: entry.seriesId, timeMs: reading.timeMs, value, quality });
     }
     this.enqueue(records);

@@ -1,6 +1,7 @@
 /** What every profile point has, whatever protocol reads it. */
 import { z } from 'zod';
 import { durationMs } from '@davy/runtime';
+import { reportByExceptionSchema } from '../pipeline/report-by-exception.js';
 
 export const pointNamePattern = /^[a-z0-9][a-z0-9_.-]*$/i;
 export const metricPattern = /^[a-z][a-z0-9_]*$/;
@@ -13,5 +14,6 @@ export const commonPointFields = {
   scale: z.number().default(1).describe('multiplier applied to the raw value: value = raw × scale + offset'),
   offset: z.number().default(0).describe('added after scaling: value = raw × scale + offset'),
   pollInterval: durationMs().optional().describe('how often to read this point, e.g. 1s; overrides the device and profile default'),
+  reportByException: reportByExceptionSchema.optional(),
   simulate: z.record(z.string(), z.unknown()).optional().describe('how davy-sim animates this point; the agent ignores it'),
 };

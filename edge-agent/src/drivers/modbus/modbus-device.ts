@@ -37,6 +37,7 @@ export function resolveModbusTcpDevice(device: ModbusTcpDeviceDocument, profile:
     scale: point.scale,
     offset: point.offset,
     intervalMs: point.pollInterval ?? device.pollInterval ?? document.defaults?.pollInterval ?? defaultPollIntervalMs,
+    reportByException: point.reportByException ?? device.reportByException,
     table: point.table,
     address: point.address,
     type: point.type,

@@ -1,13 +1,12 @@
 /** A Modbus TCP device in agent.yaml. */
 import { z } from 'zod';
 import { durationMs } from '@davy/runtime';
-import { deviceNamePattern } from '../../config/names.js';
+import { commonDeviceFields } from '../../config/device-common.js';
 
 export const modbusTcpDeviceSchema = z
   .object({
-    name: z.string().regex(deviceNamePattern, { error: 'a device name may hold letters, digits, "_", "." and "-"' }).describe('the device\'s name, unique on this gateway; series keys contain it'),
+    ...commonDeviceFields,
     protocol: z.literal('modbus-tcp'),
-    profile: z.string().min(1).describe('a profile name from device-profiles/ (e.g. three-phase-meter) or a path to a profile file'),
     host: z.string().min(1).describe('the device\'s (or its serial gateway\'s) IP address or host name'),
     port: z.number().int().min(1).max(65535).default(502).describe('the Modbus TCP port, usually 502'),
     unitId: z.number().int().min(0).max(255).default(1).describe('the Modbus unit (slave) id, 1-247; 255 or 0 for some TCP-native devices'),
