@@ -1,7 +1,7 @@
 /** agent.yaml: who the gateway is, where the hub is, how to buffer, and its devices. */
 import { z } from 'zod';
 import { creditCodeProblem, durationMs, sizeBytes } from '@davy/runtime';
-import { modbusTcpDeviceSchema } from '../drivers/modbus/modbus-tcp-config.js';
+import { deviceSchemas } from '../drivers/registry.js';
 import { gatewayIdPattern } from './names.js';
 
 const creditCode = z
@@ -47,7 +47,7 @@ export const agentConfigSchema = z
       .strict()
       .default({ batchMaxRecords: 1000, batchMaxAge: 200, window: 8, ackTimeout: 15_000, heartbeat: 10_000, reconnectMin: 500, reconnectMax: 15_000 }),
     profiles: z.array(z.string()).default([]).describe('extra folders of device profiles, searched before the bundled ones'),
-    devices: z.array(z.discriminatedUnion('protocol', [modbusTcpDeviceSchema])).default([]),
+    devices: z.array(z.discriminatedUnion('protocol', deviceSchemas)).default([]),
   })
   .strict();
 

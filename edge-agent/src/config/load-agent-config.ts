@@ -4,7 +4,7 @@
  */
 import path from 'node:path';
 import { ConfigError, parseHostPort, YamlFile, type ConfigProblem, type HostPort } from '@davy/runtime';
-import { driverFor, type ResolvedDevice } from '../drivers/registry.js';
+import { profileProtocolFor, resolveDevice, type ResolvedDevice } from '../drivers/registry.js';
 import { bundledProfilesDir, findProfileFile, listProfileNames, loadProfile } from '../profiles/index.js';
 import { agentConfigSchema, type AgentConfigDocument } from './agent-schema.js';
 
@@ -52,21 +52,20 @@ export function loadAgentConfig(file: string): AgentConfig {
       return;
     }
     const profile = loadProfile(profileFile);
-    const driver = driverFor(device.protocol);
-    if (profile.document.protocol !== driver.profileProtocol) {
+    const profileProtocol = profileProtocolFor(device.protocol);
+    if (profile.document.protocol !== profileProtocol) {
       problems.push(
         yaml.problem(
           ['devices', index, 'profile'],
           `profile "${profile.name}" is for ${profile.document.protocol} devices, but this device is ${device.protocol}`,
-          `pick a ${driver.profileProtocol} profile, or change the device's protocol`,
+          `pick a ${profileProtocol} profile, or change the device's protocol`,
         ),
       );
       return;
     }
-    const resolved = driver.resolve(device, profile);
-    const deviceProblems = driver.check(resolved);
-    for (const problem of deviceProblems) problems.push(yaml.problem(['devices', index, ...problem.path], problem.message, problem.fix));
-    if (deviceProblems.length === 0) devices.push(resolved);
+    const resolved = resolveDevice(device, profile);
+    for (const problem of resolved.problems) problems.push(yaml.problem(['devices', index, ...problem.path], problem.message, problem.fix));
+    if (resolved.problems.length === 0) devices.push(resolved.device);
   });
   if (problems.length > 0) throw new ConfigError(file, problems);
 

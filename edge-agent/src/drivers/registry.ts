@@ -1,57 +1,45 @@
 /**
  * Every protocol the agent speaks, by the name a device's `protocol:` gives. Adding a protocol
- * is a folder under drivers/ and one entry here.
+ * is a folder under drivers/ and one line here.
  */
+import type { z } from 'zod';
 import type { Logger } from '@davy/runtime';
 import type { DeviceSpec } from '../config/device-spec.js';
 import type { DeviceProfile } from '../profiles/index.js';
 import type { DeviceDriver } from './driver.js';
-import { checkModbusTcpDevice, resolveModbusTcpDevice, type ModbusTcpDevice } from './modbus/modbus-device.js';
-import type { ModbusTcpDeviceDocument } from './modbus/modbus-tcp-config.js';
-import { ModbusTcpDriver, planPollGroups } from './modbus/modbus-tcp-driver.js';
+import type { DeviceProblem, DriverEntry } from './driver-entry.js';
+import { modbusTcpEntry } from './modbus/modbus-tcp-entry.js';
 
-/** A problem with a device's settings, at a path inside the device's entry in agent.yaml. */
-export interface DeviceProblem {
-  path: string[];
-  message: string;
-  fix: string;
+export const drivers = {
+  'modbus-tcp': modbusTcpEntry,
+} as const;
+
+type Entries = (typeof drivers)[keyof typeof drivers];
+export type DeviceDocument = z.output<Entries['deviceSchema']>;
+export type ResolvedDevice = Entries extends DriverEntry<z.ZodType, infer Device> ? Device : never;
+
+/** The schemas of every protocol's device entry, for agent.yaml's `devices:` list. */
+export const deviceSchemas = Object.values(drivers).map((entry) => entry.deviceSchema) as [Entries['deviceSchema'], ...Array<Entries['deviceSchema']>];
+
+/** The entry for a protocol, typed loosely: each entry checks its own devices. */
+function entryFor(protocol: string): DriverEntry<z.ZodType, DeviceSpec> {
+  return drivers[protocol as keyof typeof drivers] as unknown as DriverEntry<z.ZodType, DeviceSpec>;
 }
 
-interface DriverEntry<Document, Device extends DeviceSpec> {
-  /** The `protocol:` a profile must declare to be usable by this driver. */
-  profileProtocol: string;
-  /** Problems of a device's settings with its profile (e.g. a point larger than one read). */
-  check(device: Device): DeviceProblem[];
-  resolve(device: Document, profile: DeviceProfile): Device;
-  create(device: Device, log: Logger): DeviceDriver;
-  /** Where the device is and how it is read, for `davy-agent device list`. */
-  describe(device: Device): { address: string; reading: string };
+export function profileProtocolFor(protocol: DeviceDocument['protocol']): string {
+  return entryFor(protocol).profileProtocol;
 }
 
-const modbusTcp: DriverEntry<ModbusTcpDeviceDocument, ModbusTcpDevice> = {
-  profileProtocol: 'modbus',
-  resolve: resolveModbusTcpDevice,
-  check: checkModbusTcpDevice,
-  create: (device, log) => new ModbusTcpDriver(device, log),
-  describe: (device) => {
-    const requests = planPollGroups(device).reduce((sum, group) => sum + group.reads.length, 0);
-    return { address: `${device.host}:${device.port} unit ${device.unitId}`, reading: `${requests} request${requests === 1 ? '' : 's'} per poll cycle` };
-  },
-};
-
-export const drivers = { 'modbus-tcp': modbusTcp };
-
-export type DeviceDocument = ModbusTcpDeviceDocument;
-export type ResolvedDevice = ModbusTcpDevice;
-
-export function driverFor(protocol: DeviceDocument['protocol']) {
-  return drivers[protocol];
+export function resolveDevice(document: DeviceDocument, profile: DeviceProfile): { device: ResolvedDevice; problems: DeviceProblem[] } {
+  const entry = entryFor(document.protocol);
+  const device = entry.resolve(document, profile) as ResolvedDevice;
+  return { device, problems: entry.check(device) };
 }
 
 export function describeDevice(device: ResolvedDevice): { address: string; reading: string } {
-  return drivers[device.protocol].describe(device);
+  return entryFor(device.protocol).describe(device);
 }
 
 export function createDriver(device: ResolvedDevice, log: Logger): DeviceDriver {
-  return drivers[device.protocol].create(device, log.child({ device: device.name }));
+  return entryFor(device.protocol).create(device, log.child({ device: device.name }));
 }

@@ -1,0 +1,28 @@
+/** What a protocol folder gives the agent: its config schema and how to build its driver. */
+import type { z } from 'zod';
+import type { Logger } from '@davy/runtime';
+import type { DeviceSpec } from '../config/device-spec.js';
+import type { DeviceProfile } from '../profiles/index.js';
+import type { DeviceDriver } from './driver.js';
+
+/** A problem with a device's settings, at a path inside the device's entry in agent.yaml. */
+export interface DeviceProblem {
+  path: string[];
+  message: string;
+  fix: string;
+}
+
+export interface DriverEntry<Schema extends z.ZodType, Device extends DeviceSpec> {
+  /** The device's entry in agent.yaml, `protocol:` a literal that names this driver. */
+  deviceSchema: Schema;
+  /** The `protocol:` a profile must declare to be usable by this driver. */
+  profileProtocol: string;
+  /** The device's settings and its profile made into what the driver runs on. */
+  resolve(device: z.output<Schema>, profile: DeviceProfile): Device;
+  /** Problems of a device's settings with its profile (e.g. a point larger than one read). */
+  check(device: Device): DeviceProblem[];
+  /** The driver; a protocol stack that is heavy to load is loaded when the driver starts. */
+  create(device: Device, log: Logger): DeviceDriver;
+  /** Where the device is and how it is read, for `davy-agent device list`. */
+  describe(device: Device): { address: string; reading: string };
+}
