@@ -1,25 +1,31 @@
 #!/usr/bin/env bash
-# Installs the real protocol peers the test suite runs against (Debian packages): pymodbus as a
-# Modbus server this project did not write, and mbpoll as a Modbus client. Installs only what is
-# missing; needs root or sudo when something is.
+# Installs the real protocol peers the test suite runs against — servers and clients this
+# project did not write — from Debian's packages and PyPI. Installs only what is missing;
+# needs root or sudo when a Debian package is.
 set -euo pipefail
 
-missing=()
-/usr/bin/python3 -c 'import pymodbus' 2>/dev/null || missing+=(python3-pymodbus)
-command -v mbpoll >/dev/null 2>&1 || missing+=(mbpoll)
+apt_missing=()
+pip_missing=()
 
-if [ ${#missing[@]} -eq 0 ]; then
-  echo "test peers: all present"
-  exit 0
+# Modbus: pymodbus (Debian's, for Debian's own /usr/bin/python3) as a server, mbpoll as a client.
+/usr/bin/python3 -c 'import pymodbus' 2>/dev/null || apt_missing+=(python3-pymodbus)
+command -v mbpoll >/dev/null 2>&1 || apt_missing+=(mbpoll)
+
+if [ ${#apt_missing[@]} -gt 0 ]; then
+  echo "test peers: installing ${apt_missing[*]}"
+  if ! command -v apt-get >/dev/null 2>&1; then
+    echo "test peers: apt-get not found; install these Debian/Ubuntu packages by hand: ${apt_missing[*]}" >&2
+    exit 1
+  fi
+  sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${apt_missing[@]}" >/dev/null
 fi
 
-echo "test peers: installing ${missing[*]}"
-if ! command -v apt-get >/dev/null 2>&1; then
-  echo "test peers: apt-get not found; install these Debian/Ubuntu packages by hand: ${missing[*]}" >&2
-  exit 1
+if [ ${#pip_missing[@]} -gt 0 ]; then
+  echo "test peers: installing ${pip_missing[*]} from PyPI"
+  python3 -m pip install --quiet --disable-pip-version-check "${pip_missing[@]}"
 fi
-sudo=""
-[ "$(id -u)" -eq 0 ] || sudo="sudo"
-$sudo apt-get update -qq
-DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-echo "test peers: installed ${missing[*]}"
+
+echo "test peers: all present"

@@ -48,6 +48,7 @@ export function deviceCommand(): Command {
       if (readings.some((reading) => reading.quality !== 'good')) process.exitCode = exitCodes.failed;
     });
 
+  // Protocol-specific tools, one file each.
   return device;
 }
 
