@@ -8,30 +8,14 @@ import path from 'node:path';
 import { describe, expect, it, type TestContext } from 'vitest';
 import { createLogger, sleep } from '@davy/runtime';
 import { ManagedProcess, freePort, waitFor } from '@davy/runtime/testing';
-import type { DeviceEvent, PointReading, ReadingSink } from '../src/drivers/driver.js';
 import { resolveModbusTcpDevice } from '../src/drivers/modbus/modbus-device.js';
 import { modbusTcpDeviceSchema } from '../src/drivers/modbus/modbus-tcp-config.js';
 import { ModbusTcpDriver } from '../src/drivers/modbus/modbus-tcp-driver.js';
 import { loadProfile } from '../src/profiles/index.js';
+import { RecordingSink } from './support/recording-sink.js';
 
 const fixtures = path.join(import.meta.dirname, 'fixtures');
 const log = createLogger({ component: 'test', sink: { write: () => true } });
-
-type DeviceReading = PointReading & { device: string };
-
-class RecordingSink implements ReadingSink {
-  readonly received: DeviceReading[] = [];
-  readonly events: DeviceEvent[] = [];
-  readings(device: string, readings: PointReading[]): void {
-    for (const reading of readings) this.received.push({ ...reading, device });
-  }
-  event(device: string, event: DeviceEvent): void {
-    this.events.push({ ...event, body: { ...event.body, device } });
-  }
-  of(device: string): DeviceReading[] {
-    return this.received.filter((reading) => reading.device === device);
-  }
-}
 
 function driver(context: TestContext, name: string, profileFile: string, port: number, extra: Record<string, unknown> = {}): ModbusTcpDriver {
   const document = modbusTcpDeviceSchema.parse({ name, protocol: 'modbus-tcp', profile: profileFile, host: '127.0.0.1', port, pollInterval: 100, timeout: 300, ...extra });

@@ -29,6 +29,11 @@ export interface DeviceEvent {
 export interface ReadingSink {
   readings(device: string, readings: PointReading[]): void;
   event(device: string, event: DeviceEvent): void;
+  /**
+   * A device found at run time (e.g. by an MQTT topic wildcard), with the points of the
+   * configured device `like`; its readings are taken from then on. Idempotent.
+   */
+  deviceDiscovered(device: string, like: string): void;
 }
 
 export type DeviceState = 'connecting' | 'online' | 'offline' | 'stopped';

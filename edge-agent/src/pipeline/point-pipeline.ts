@@ -39,27 +39,40 @@ export class PointPipeline implements ReadingSink {
   private lost = { count: 0, firstTimeMs: Infinity, lastTimeMs: -Infinity };
   appendFailures = 0;
 
+  private readonly specs = new Map<string, PointSpec[]>();
+
   constructor(
-    gatewayId: string,
+    private readonly gatewayId: string,
     devices: DeviceSpec[],
     private readonly outbox: Outbox,
     private readonly log: Logger,
     /** Records kept while the outbox fails; beyond, the oldest are lost (and counted). */
     private readonly maxPending = 100_000,
   ) {
-    for (const device of devices) {
-      const ids = outbox.seriesIds(
-        device.points.map((spec) => ({
-          key: seriesKey(gatewayId, device.name, spec.name),
-          device: device.name,
-          point: spec.name,
-          metric: spec.metric,
-          unit: spec.unit,
-          intervalMs: spec.intervalMs,
-        })),
-      );
-      this.series.set(device.name, new Map(device.points.map((spec, index) => [spec.name, { spec, seriesId: ids[index]! }])));
-    }
+    for (const device of devices) this.define(device.name, device.points);
+  }
+
+  deviceDiscovered(device: string, like: string): void {
+    if (this.series.has(device)) return;
+    const points = this.specs.get(like);
+    if (!points) return this.warnOnce(`discovered/${like}`, 'pipeline.unknown_template', { device, like });
+    this.define(device, points);
+    this.log.info('device.discovered', { device, like, points: points.length });
+  }
+
+  private define(device: string, points: PointSpec[]): void {
+    const ids = this.outbox.seriesIds(
+      points.map((spec) => ({
+        key: seriesKey(this.gatewayId, device, spec.name),
+        device,
+        point: spec.name,
+        metric: spec.metric,
+        unit: spec.unit,
+        intervalMs: spec.intervalMs,
+      })),
+    );
+    this.specs.set(device, points);
+    this.series.set(device, new Map(points.map((spec, index) => [spec.name, { spec, seriesId: ids[index]! }])));
   }
 
   readings(device: string, readings: PointReading[]): void {
