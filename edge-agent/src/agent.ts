@@ -24,6 +24,7 @@ export interface AgentStateRecord {
 
 export class Agent {
   private stateTimer?: NodeJS.Timeout;
+  private healthTimer?: NodeJS.Timeout;
   private readonly startedMs = Date.now();
 
   private constructor(
@@ -55,11 +56,13 @@ export class Agent {
     uplink.start();
     agent.saveState(true);
     agent.stateTimer = setInterval(() => agent.saveState(true), stateIntervalMs);
+    agent.healthTimer = setInterval(() => agent.reportHealth(), config.deviceHealth.interval);
     return agent;
   }
 
   async stop(): Promise<void> {
     clearInterval(this.stateTimer);
+    clearInterval(this.healthTimer);
     await Promise.all(this.drivers.map((driver) => driver.stop()));
     this.pipeline.flush();
     await this.uplink.stop();
@@ -67,6 +70,15 @@ export class Agent {
     this.outbox.close();
     this.lock.release();
     this.log.info('agent.stopped');
+  }
+
+  /** Each device's health goes to the hub as a device.health event (GET /api/v1/devices). */
+  private reportHealth(): void {
+    const timeMs = Date.now();
+    for (const driver of this.drivers) {
+      const { device, ...health } = driver.health();
+      this.pipeline.event(device, { type: 'device.health', timeMs, body: { ...health } });
+    }
   }
 
   private saveState(running: boolean): void {

@@ -46,6 +46,12 @@ export const agentConfigSchema = z
       })
       .strict()
       .default({ batchMaxRecords: 1000, batchMaxAge: 200, window: 8, ackTimeout: 15_000, heartbeat: 10_000, reconnectMin: 500, reconnectMax: 15_000 }),
+    deviceHealth: z
+      .object({
+        interval: durationMs().default(60_000).describe('how often each device\'s health (state, reads, errors by kind) is reported to the hub, e.g. 1m'),
+      })
+      .strict()
+      .default({ interval: 60_000 }),
     profiles: z.array(z.string()).default([]).describe('extra folders of device profiles, searched before the bundled ones'),
     devices: z.array(z.discriminatedUnion('protocol', deviceSchemas)).default([]),
   })

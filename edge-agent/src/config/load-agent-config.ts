@@ -14,6 +14,7 @@ export interface AgentConfig {
   hub: HostPort;
   outbox: { path: string; maxBytes: number; sync: 'full' | 'normal' };
   uplink: AgentConfigDocument['uplink'];
+  deviceHealth: AgentConfigDocument['deviceHealth'];
   profileFolders: string[];
   devices: ResolvedDevice[];
 }
@@ -75,6 +76,7 @@ export function loadAgentConfig(file: string): AgentConfig {
     hub: hub!,
     outbox: { path: path.resolve(dir, document.outbox.path), maxBytes: document.outbox.maxSize, sync: document.outbox.sync },
     uplink: document.uplink,
+    deviceHealth: document.deviceHealth,
     profileFolders,
     devices,
   };

@@ -18,6 +18,8 @@ export interface StackOptions {
   uplink?: Record<string, string | number>;
   /** Extra simulator flags, e.g. ['--set', 'reads.kind=reads']. */
   simArgs?: string[];
+  /** Extra top-level lines for agent.yaml, e.g. 'deviceHealth: { interval: 1s }'. */
+  agentYaml?: string[];
 }
 
 export const gatewayId = 'gw-test';
@@ -85,6 +87,7 @@ export class TestStack {
       `gateway: { id: ${gatewayId}, enterprise: 91350100M000100Y43, site: Test mine }`,
       `hub: { address: 127.0.0.1:${hubPort} }`,
       `uplink: { ${Object.entries(uplink).map(([key, value]) => `${key}: ${value}`).join(', ')} }`,
+      ...(this.options.agentYaml ?? []),
       'devices:',
       `  - { name: ${deviceName}, protocol: modbus-tcp, profile: ${this.options.profile}, host: 127.0.0.1, port: ${this.simPort}, pollInterval: ${this.options.pollInterval}, timeout: 500ms }`,
       '',

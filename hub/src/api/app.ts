@@ -3,6 +3,7 @@ import { OpenAPIHono } from '@hono/zod-openapi';
 import { errorMessage, type Logger } from '@davy/runtime';
 import { bearerAuth } from '../auth/bearer.js';
 import type { Store } from '../store/store.js';
+import { deviceRoutes } from './devices.js';
 import { eventRoutes } from './events.js';
 import { gatewayRoutes } from './gateways.js';
 import { healthPath, healthRoutes } from './health.js';
@@ -26,7 +27,9 @@ export function createApi(options: ApiOptions): OpenAPIHono {
   const app = new OpenAPIHono({ defaultHook: rejectInvalidParameters });
   app.use('*', bearerAuth(store, { publicPaths: [healthPath] }));
   app.route('/', healthRoutes(now));
-  app.route('/', gatewayRoutes(store, { now, onlineWindowMs: options.onlineWindowMs ?? 30_000 }));
+  const presence = { now, onlineWindowMs: options.onlineWindowMs ?? 30_000 };
+  app.route('/', gatewayRoutes(store, presence));
+  app.route('/', deviceRoutes(store, presence));
   app.route('/', seriesRoutes(store));
   app.route('/', seriesHistoryRoutes(store));
   app.route('/', eventRoutes(store));

@@ -68,6 +68,29 @@ export interface SeriesFilter {
   device?: string;
 }
 
+export interface DeviceFilter {
+  gatewayId?: string;
+  state?: string;
+}
+
+/** A device as the hub knows it: from its series, and its gateway's last reports of it. */
+export interface DeviceStatus {
+  gatewayId: string;
+  device: string;
+  /** online, offline, connecting…; 'unknown' until the gateway reports one. */
+  state: string;
+  stateSinceMs: number | null;
+  /** Why it is offline, as the gateway said. */
+  reason: string | null;
+  lastGoodReadMs: number | null;
+  reads: number | null;
+  /** Failed reads by kind (timeout, exception, connection, …). */
+  errors: Record<string, number>;
+  lastError: string | null;
+  reportedMs: number | null;
+  series: number;
+}
+
 export interface LatestValue {
   series: SeriesInfo;
   timeMs: number;
@@ -151,6 +174,7 @@ export interface Store {
   series(filter: SeriesFilter): Promise<SeriesInfo[]>;
   seriesByKey(key: string): Promise<SeriesInfo | undefined>;
   latest(filter: SeriesFilter): Promise<LatestValue[]>;
+  devices(filter: DeviceFilter): Promise<DeviceStatus[]>;
   history(query: BucketQuery): Promise<Bucket[]>;
   rawPoints(query: RawQuery): Promise<RawPoint[]>;
   events(query: EventQuery): Promise<StoredEvent[]>;

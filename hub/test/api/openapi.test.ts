@@ -34,6 +34,7 @@ describe('the OpenAPI document', () => {
   it('is OpenAPI 3.1 with every route', () => {
     expect(document.openapi).toBe('3.1.0');
     expect(Object.keys(document.paths).sort()).toEqual([
+      '/api/v1/devices',
       '/api/v1/events',
       '/api/v1/gateways',
       '/api/v1/health',

@@ -7,6 +7,7 @@ import type Database from 'better-sqlite3';
 import { Quality } from '@davy/proto';
 import { isKnownQuality } from '../quality.js';
 import type { IngestBatch, IngestResult } from '../store.js';
+import { DeviceStatusWriter } from './device-status.js';
 import type { SampleStaging, StagedSample } from './staging.js';
 
 interface GatewayRow {
@@ -34,12 +35,14 @@ export class SqliteIngest {
   /** gateway and outbox → (agent's local series id → hub series id), filled from outbox_series. */
   private readonly seriesIds = new Map<string, Map<number, number>>();
   private readonly statements;
+  private readonly deviceStatus: DeviceStatusWriter;
   readonly commit: (batches: IngestBatch[]) => IngestResult[];
 
   constructor(
     db: Database.Database,
     private readonly staging: SampleStaging,
   ) {
+    this.deviceStatus = new DeviceStatusWriter(db);
     this.statements = {
       gateway: db.prepare<[string], GatewayRow>('SELECT outbox_id, last_seen_ms FROM gateways WHERE id = ?'),
       insertGateway: db.prepare(
@@ -163,7 +166,8 @@ export class SqliteIngest {
         reject(event.seq, `event ${event.type} has a body that is not a JSON object`);
         continue;
       }
-      s.insertEvent.run(batch.gatewayId, event.seq, event.device || null, event.type, event.timeMs, received, body);
+      s.insertEvent.run(batch.gatewayId, event.seq, event.device || null, event.type, event.timeMs, received, JSON.stringify(body));
+      this.deviceStatus.apply(batch.gatewayId, event.device, event.type, event.timeMs, body);
       result.stored += 1;
       watermark = Math.max(watermark, event.seq);
     }
@@ -258,10 +262,10 @@ export class SqliteIngest {
   }
 }
 
-function parseBody(json: string): string | undefined {
+function parseBody(json: string): Record<string, unknown> | undefined {
   try {
     const value: unknown = JSON.parse(json === '' ? '{}' : json);
-    return typeof value === 'object' && value !== null && !Array.isArray(value) ? JSON.stringify(value) : undefined;
+    return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
   } catch {
     return undefined;
   }

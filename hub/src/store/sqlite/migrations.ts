@@ -90,6 +90,20 @@ const migrations: Array<{ version: number; sql: string }> = [
       );
       CREATE INDEX events_by_time ON events (time_ms);
       CREATE INDEX events_by_gateway ON events (gateway_id, time_ms);
+      -- Each device's last reported state, from its gateway's device.* events.
+      CREATE TABLE device_status (
+        gateway_id TEXT NOT NULL,
+        device TEXT NOT NULL,
+        state TEXT NOT NULL,
+        state_since_ms INTEGER NOT NULL,
+        reason TEXT,
+        last_good_read_ms INTEGER,
+        reads INTEGER,
+        errors TEXT,
+        last_error TEXT,
+        reported_ms INTEGER NOT NULL,
+        PRIMARY KEY (gateway_id, device)
+      ) WITHOUT ROWID;
       CREATE TABLE api_tokens (
         id INTEGER PRIMARY KEY,
         label TEXT NOT NULL,

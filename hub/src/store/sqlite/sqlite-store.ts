@@ -10,6 +10,8 @@ import { qualityName } from '../quality.js';
 import type {
   Bucket,
   BucketQuery,
+  DeviceFilter,
+  DeviceStatus,
   EventQuery,
   GatewayInfo,
   IngestBatch,
@@ -206,6 +208,46 @@ export class SqliteStore implements Store {
       value: row.value,
       quality: qualityName(row.quality),
       receivedMs: row.received_ms,
+    }));
+  }
+
+  async devices(filter: DeviceFilter): Promise<DeviceStatus[]> {
+    // Every device with series or a reported state, with its last report.
+    const rows = this.sql(
+      `WITH known AS (
+         SELECT gateway_id, device, COUNT(*) AS series FROM series GROUP BY gateway_id, device
+         UNION ALL SELECT gateway_id, device, 0 FROM device_status
+       ), devices AS (SELECT gateway_id, device, SUM(series) AS series FROM known GROUP BY gateway_id, device)
+       SELECT d.gateway_id, d.device, d.series, COALESCE(s.state, 'unknown') AS state, s.state_since_ms, s.reason, s.last_good_read_ms,
+              s.reads, s.errors, s.last_error, s.reported_ms
+       FROM devices d LEFT JOIN device_status s ON s.gateway_id = d.gateway_id AND s.device = d.device
+       WHERE (? IS NULL OR d.gateway_id = ?) AND (? IS NULL OR COALESCE(s.state, 'unknown') = ?)
+       ORDER BY d.gateway_id, d.device`,
+    ).all(filter.gatewayId ?? null, filter.gatewayId ?? null, filter.state ?? null, filter.state ?? null) as Array<{
+      gateway_id: string;
+      device: string;
+      series: number;
+      state: string;
+      state_since_ms: number | null;
+      reason: string | null;
+      last_good_read_ms: number | null;
+      reads: number | null;
+      errors: string | null;
+      last_error: string | null;
+      reported_ms: number | null;
+    }>;
+    return rows.map((row) => ({
+      gatewayId: row.gateway_id,
+      device: row.device,
+      state: row.state,
+      stateSinceMs: row.state_since_ms,
+      reason: row.reason,
+      lastGoodReadMs: row.last_good_read_ms,
+      reads: row.reads,
+      errors: row.errors ? (JSON.parse(row.errors) as Record<string, number>) : {},
+      lastError: row.last_error,
+      reportedMs: row.reported_ms,
+      series: row.series,
     }));
   }
 
