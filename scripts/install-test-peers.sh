@@ -10,6 +10,8 @@ pip_missing=()
 # Modbus: pymodbus (Debian's, for Debian's own /usr/bin/python3) as a server, mbpoll as a client.
 /usr/bin/python3 -c 'import pymodbus' 2>/dev/null || apt_missing+=(python3-pymodbus)
 command -v mbpoll >/dev/null 2>&1 || apt_missing+=(mbpoll)
+# OPC UA: asyncua (PyPI) as an independent server, for the python3 first on PATH (3.11 here).
+python3 -c 'import asyncua' 2>/dev/null || pip_missing+=(asyncua==2.1.0)
 
 if [ ${#apt_missing[@]} -gt 0 ]; then
   echo "test peers: installing ${apt_missing[*]}"

@@ -5,6 +5,7 @@ import type { PointReading } from '../drivers/driver.js';
 import { createDriver, describeDevice } from '../drivers/registry.js';
 import { scaleValue } from '../pipeline/scale.js';
 import { configOption } from './config-option.js';
+import { discoverCommand } from './device-discover.js';
 
 export function deviceCommand(): Command {
   const device = new Command('device').description('Inspect and test the devices in agent.yaml');
@@ -49,6 +50,7 @@ export function deviceCommand(): Command {
     });
 
   // Protocol-specific tools, one file each.
+  device.addCommand(discoverCommand());
   return device;
 }
 

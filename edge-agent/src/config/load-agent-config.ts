@@ -64,7 +64,7 @@ export function loadAgentConfig(file: string): AgentConfig {
       );
       return;
     }
-    const resolved = resolveDevice(device, profile);
+    const resolved = resolveDevice(device, profile, { configDir: dir, dataDir: path.dirname(path.resolve(dir, document.outbox.path)) });
     for (const problem of resolved.problems) problems.push(yaml.problem(['devices', index, ...problem.path], problem.message, problem.fix));
     if (resolved.problems.length === 0) devices.push(resolved.device);
   });

@@ -12,13 +12,21 @@ export interface DeviceProblem {
   fix: string;
 }
 
+/** Where the device's config lives, for settings that name files or folders. */
+export interface DeviceContext {
+  /** The folder of agent.yaml: relative paths in a device's entry are relative to it. */
+  configDir: string;
+  /** The folder of the outbox file: where a driver keeps what it makes itself (e.g. certificates). */
+  dataDir: string;
+}
+
 export interface DriverEntry<Schema extends z.ZodType, Device extends DeviceSpec> {
   /** The device's entry in agent.yaml, `protocol:` a literal that names this driver. */
   deviceSchema: Schema;
   /** The `protocol:` a profile must declare to be usable by this driver. */
   profileProtocol: string;
   /** The device's settings and its profile made into what the driver runs on. */
-  resolve(device: z.output<Schema>, profile: DeviceProfile): Device;
+  resolve(device: z.output<Schema>, profile: DeviceProfile, context: DeviceContext): Device;
   /** Problems of a device's settings with its profile (e.g. a point larger than one read). */
   check(device: Device): DeviceProblem[];
   /** The driver; a protocol stack that is heavy to load is loaded when the driver starts. */

@@ -7,11 +7,13 @@ import type { Logger } from '@davy/runtime';
 import type { DeviceSpec } from '../config/device-spec.js';
 import type { DeviceProfile } from '../profiles/index.js';
 import type { DeviceDriver } from './driver.js';
-import type { DeviceProblem, DriverEntry } from './driver-entry.js';
+import type { DeviceContext, DeviceProblem, DriverEntry } from './driver-entry.js';
 import { modbusTcpEntry } from './modbus/modbus-tcp-entry.js';
+import { opcuaEntry } from './opcua/opcua-entry.js';
 
 export const drivers = {
   'modbus-tcp': modbusTcpEntry,
+  opcua: opcuaEntry,
 } as const;
 
 type Entries = (typeof drivers)[keyof typeof drivers];
@@ -30,9 +32,9 @@ export function profileProtocolFor(protocol: DeviceDocument['protocol']): string
   return entryFor(protocol).profileProtocol;
 }
 
-export function resolveDevice(document: DeviceDocument, profile: DeviceProfile): { device: ResolvedDevice; problems: DeviceProblem[] } {
+export function resolveDevice(document: DeviceDocument, profile: DeviceProfile, context: DeviceContext): { device: ResolvedDevice; problems: DeviceProblem[] } {
   const entry = entryFor(document.protocol);
-  const device = entry.resolve(document, profile) as ResolvedDevice;
+  const device = entry.resolve(document, profile, context) as ResolvedDevice;
   return { device, problems: entry.check(device) };
 }
 

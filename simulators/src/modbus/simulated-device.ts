@@ -3,7 +3,8 @@
  * tick, read-counting points advanced by the reads that cover them, and a point a client wrote
  * held at the written value from then on, as a setpoint is.
  */
-import type { DecodedValue, ModbusTable } from '@davy/edge-agent/modbus';
+import { ConfigError } from '@davy/runtime';
+import type { DecodedValue, ModbusProfileDocument, ModbusTable } from '@davy/edge-agent/modbus';
 import type { DeviceProfile } from '@davy/edge-agent/profiles';
 import type { Behaviour } from '../behaviours/index.js';
 import type { RequestHooks } from './pdu.js';
@@ -30,8 +31,12 @@ export class SimulatedModbusDevice implements RequestHooks {
   constructor(profile: DeviceProfile, behaviours: readonly Behaviour[], options: { minTableSize?: number } = {}) {
     const minSize = options.minTableSize ?? 0;
     const sizes = { coil: minSize, discrete: minSize, input: minSize, holding: minSize };
-    profile.document.points.forEach((document, index) => {
-      const point: SimulatedPoint = { ...servedPoint(document, profile.document.defaults?.order), behaviour: behaviours[index]!, held: false };
+    if (profile.document.protocol !== 'modbus') {
+      throw new ConfigError(profile.file, [{ path: ['protocol'], message: `profile ${profile.name} is for ${profile.document.protocol}, not modbus`, fix: 'pick a Modbus profile (protocol: modbus)' }]);
+    }
+    const modbus = profile.document as ModbusProfileDocument;
+    modbus.points.forEach((document, index) => {
+      const point: SimulatedPoint = { ...servedPoint(document, modbus.defaults?.order), behaviour: behaviours[index]!, held: false };
       this.points.set(document.name, point);
       this.byTable[document.table].push(point);
       if (point.behaviour.advancesOn === 'read') this.readCounters[document.table].push(point);
