@@ -6,6 +6,7 @@ const benchmarks: Record<string, () => Promise<unknown>> = {
   ingest: () => import('./ingest.js').then((bench) => bench.run()),
   outbox: () => import('./outbox.js').then((bench) => bench.run()),
   modbus: () => import('./modbus.js').then((bench) => bench.run()),
+  opcua: () => import('./opcua.js').then((bench) => bench.run()),
 };
 
 const requested = process.argv.slice(2);

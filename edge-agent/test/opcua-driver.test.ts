@@ -83,6 +83,9 @@ describe('OPC UA driver against davy-sim (node-opcua server)', () => {
     // The restarted server holds exactly one session: the driver's one, and no other was left behind.
     expect(sessionsReported(second.sim)).toBe(1);
     expect(second.sim.events().filter((event) => event.event === 'opcua.session_created')).toHaveLength(1);
+    // Stopping closes the session on the server too.
+    await driver.stop();
+    await waitFor(() => sessionsReported(second.sim) === 0, { what: 'the session closed on the server', timeoutMs: 5_000 });
   });
 
   it.concurrent('a Bad node is a bad reading with its status name; a server that stops answering goes offline and its old session is closed', async (context) => {

@@ -48,7 +48,7 @@ export class OpcuaDriver implements DeviceDriver {
     this.stopped = true;
     this.state = 'stopped';
     this.wake?.();
-    this.link?.break('stopped');
+    this.link?.release();
     await this.running;
   }
 

@@ -116,6 +116,11 @@ export class OpcuaLink {
     this.breakWith(reason);
   }
 
+  /** Ends the wait on `broken` without the link being broken, so close() still closes the session cleanly. */
+  release(): void {
+    this.breakWith('stopped');
+  }
+
   /** Closes the session (deleting its subscriptions on the server) and the channel. */
   async close(): Promise<void> {
     if (this.closed) return;
