@@ -5,6 +5,7 @@
  * accepts the agent's certificate, having no certificate validator). Also `device discover`
  * against it: the profile it writes has the unit from asyncua's EUInformation.
  */
+import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
@@ -28,11 +29,17 @@ function connects(port: number): Promise<boolean> {
   });
 }
 
-/** asyncua_fan_server.py on a free port, with the python3 first on PATH (where pip installed asyncua). */
+/**
+ * The interpreter itself of the python3 first on PATH (where pip installed asyncua): pyenv's
+ * shim runs it as a child, so stopping the shim would leave the server running.
+ */
+const python = execFileSync('python3', ['-c', 'import sys; print(sys.executable)'], { encoding: 'utf8' }).trim();
+
+/** asyncua_fan_server.py on a free port. */
 async function asyncuaServer(context: TestContext, mode: 'None' | 'SignAndEncrypt'): Promise<{ endpoint: string; dir: string }> {
   const { dir, remove } = tempDir('davy-asyncua-');
   const port = await freePort();
-  const server = new ManagedProcess('asyncua', 'python3', [path.join(fixtures, 'asyncua_fan_server.py'), String(port), mode, dir]);
+  const server = new ManagedProcess('asyncua', python, [path.join(fixtures, 'asyncua_fan_server.py'), String(port), mode, dir]);
   context.onTestFinished(async () => {
     await server.stop();
     remove();
