@@ -7,6 +7,8 @@ const benchmarks: Record<string, () => Promise<unknown>> = {
   outbox: () => import('./outbox.js').then((bench) => bench.run()),
   modbus: () => import('./modbus.js').then((bench) => bench.run()),
   opcua: () => import('./opcua.js').then((bench) => bench.run()),
+  rtu: () => import('./rtu.js').then((bench) => bench.run()),
+  mqtt: () => import('./mqtt.js').then((bench) => bench.run()),
 };
 
 const requested = process.argv.slice(2);

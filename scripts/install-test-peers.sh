@@ -10,6 +10,10 @@ pip_missing=()
 # Modbus: pymodbus (Debian's, for Debian's own /usr/bin/python3) as a server, mbpoll as a client.
 /usr/bin/python3 -c 'import pymodbus' 2>/dev/null || apt_missing+=(python3-pymodbus)
 command -v mbpoll >/dev/null 2>&1 || apt_missing+=(mbpoll)
+command -v socat >/dev/null 2>&1 || apt_missing+=(socat)
+# MQTT: Mosquitto as a broker, mosquitto_pub / mosquitto_sub as devices and observers.
+command -v mosquitto >/dev/null 2>&1 || apt_missing+=(mosquitto)
+command -v mosquitto_pub >/dev/null 2>&1 || apt_missing+=(mosquitto-clients)
 # OPC UA: asyncua (PyPI) as an independent server, for the python3 first on PATH (3.11 here).
 python3 -c 'import asyncua' 2>/dev/null || pip_missing+=(asyncua==2.1.0)
 

@@ -9,3 +9,4 @@ export { parseHostPort, formatHostPort, type HostPort } from './listen-address.j
 export { runCli, untilSignal, exitCodes, UsageError } from './cli.js';
 export { formatTable } from './table.js';
 export { processIsAlive } from './process-alive.js';
+export { closestName } from './closest-name.js';

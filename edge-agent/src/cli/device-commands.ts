@@ -6,6 +6,7 @@ import { createDriver, describeDevice } from '../drivers/registry.js';
 import { scaleValue } from '../pipeline/scale.js';
 import { configOption } from './config-option.js';
 import { discoverCommand } from './device-discover.js';
+import { probeCommand } from './device-probe.js';
 
 export function deviceCommand(): Command {
   const device = new Command('device').description('Inspect and test the devices in agent.yaml');
@@ -18,7 +19,7 @@ export function deviceCommand(): Command {
       const config = loadAgentConfig(options.config);
       const rows = config.devices.map((spec) => {
         const { address, reading } = describeDevice(spec);
-        const intervals = [...new Set(spec.points.map((point) => formatDurationMs(point.intervalMs)))].join(', ');
+        const intervals = [...new Set(spec.points.map((point) => (point.intervalMs === 0 ? 'pushed' : formatDurationMs(point.intervalMs))))].join(', ');
         return [spec.name, spec.protocol, spec.profile, address, spec.points.length, intervals, reading];
       });
       process.stdout.write(formatTable(['DEVICE', 'PROTOCOL', 'PROFILE', 'ADDRESS', 'POINTS', 'INTERVAL', 'READING'], rows));
@@ -51,6 +52,7 @@ export function deviceCommand(): Command {
 
   // Protocol-specific tools, one file each.
   device.addCommand(discoverCommand());
+  device.addCommand(probeCommand());
   return device;
 }
 

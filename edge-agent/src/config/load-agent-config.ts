@@ -3,8 +3,8 @@
  * line, path and fix, all of a file's problems at once; the rest of the agent trusts the result.
  */
 import path from 'node:path';
-import { ConfigError, parseHostPort, YamlFile, type ConfigProblem, type HostPort } from '@davy/runtime';
-import { profileProtocolFor, resolveDevice, type ResolvedDevice } from '../drivers/registry.js';
+import { closestName, ConfigError, parseHostPort, YamlFile, type ConfigProblem, type HostPort } from '@davy/runtime';
+import { problemsBetween, profileProtocolFor, resolveDevice, type ResolvedDevice } from '../drivers/registry.js';
 import { bundledProfilesDir, findProfileFile, listProfileNames, loadProfile } from '../profiles/index.js';
 import { agentConfigSchema, type AgentConfigDocument } from './agent-schema.js';
 
@@ -32,6 +32,7 @@ export function loadAgentConfig(file: string): AgentConfig {
   }
 
   const devices: ResolvedDevice[] = [];
+  const indexOf = new Map<ResolvedDevice, number>();
   const names = new Map<string, number>();
   document.devices.forEach((device, index) => {
     const first = names.get(device.name);
@@ -43,11 +44,12 @@ export function loadAgentConfig(file: string): AgentConfig {
     const profileFile = findProfileFile(device.profile, profileFolders, dir);
     if (!profileFile) {
       const known = listProfileNames(profileFolders);
+      const likely = closestName(device.profile, known);
       problems.push(
         yaml.problem(
           ['devices', index, 'profile'],
           `no profile "${device.profile}" in ${profileFolders.join(', ')}`,
-          `use one of the known profiles (${known.join(', ')}), or a path to a profile file`,
+          `${likely ? `did you mean "${likely}"? ` : ''}use one of the known profiles (${known.join(', ')}), or a path to a profile file`,
         ),
       );
       return;
@@ -66,8 +68,13 @@ export function loadAgentConfig(file: string): AgentConfig {
     }
     const resolved = resolveDevice(device, profile, { configDir: dir, dataDir: path.dirname(path.resolve(dir, document.outbox.path)) });
     for (const problem of resolved.problems) problems.push(yaml.problem(['devices', index, ...problem.path], problem.message, problem.fix));
-    if (resolved.problems.length === 0) devices.push(resolved.device);
+    if (resolved.problems.length > 0) return;
+    devices.push(resolved.device);
+    indexOf.set(resolved.device, index);
   });
+  for (const { device, problem } of problemsBetween(devices)) {
+    problems.push(yaml.problem(['devices', indexOf.get(device)!, ...problem.path], problem.message, problem.fix));
+  }
   if (problems.length > 0) throw new ConfigError(file, problems);
 
   return {

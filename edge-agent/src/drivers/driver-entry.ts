@@ -7,7 +7,7 @@ import type { DeviceDriver } from './driver.js';
 
 /** A problem with a device's settings, at a path inside the device's entry in agent.yaml. */
 export interface DeviceProblem {
-  path: string[];
+  path: Array<string | number>;
   message: string;
   fix: string;
 }
@@ -29,6 +29,8 @@ export interface DriverEntry<Schema extends z.ZodType, Device extends DeviceSpec
   resolve(device: z.output<Schema>, profile: DeviceProfile, context: DeviceContext): Device;
   /** Problems of a device's settings with its profile (e.g. a point larger than one read). */
   check(device: Device): DeviceProblem[];
+  /** Problems between devices of this protocol (e.g. two on one line with one unit id). */
+  checkAll?(devices: Device[]): Array<{ device: Device; problem: DeviceProblem }>;
   /** The driver; a protocol stack that is heavy to load is loaded when the driver starts. */
   create(device: Device, log: Logger): DeviceDriver;
   /** Where the device is and how it is read, for `davy-agent device list`. */

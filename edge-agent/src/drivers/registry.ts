@@ -8,12 +8,21 @@ import type { DeviceSpec } from '../config/device-spec.js';
 import type { DeviceProfile } from '../profiles/index.js';
 import type { DeviceDriver } from './driver.js';
 import type { DeviceContext, DeviceProblem, DriverEntry } from './driver-entry.js';
+import { httpEntry } from './http/http-entry.js';
 import { modbusTcpEntry } from './modbus/modbus-tcp-entry.js';
 import { opcuaEntry } from './opcua/opcua-entry.js';
+import { mqttEntry } from './mqtt/mqtt-entry.js';
+import { sparkplugEntry } from './mqtt/sparkplug/sparkplug-entry.js';
+import { modbusRtuEntry, modbusRtuOverTcpEntry } from './modbus-rtu/rtu-entry.js';
 
 export const drivers = {
   'modbus-tcp': modbusTcpEntry,
   opcua: opcuaEntry,
+  mqtt: mqttEntry,
+  sparkplug: sparkplugEntry,
+  http: httpEntry,
+  'modbus-rtu': modbusRtuEntry,
+  'modbus-rtu-over-tcp': modbusRtuOverTcpEntry,
 } as const;
 
 type Entries = (typeof drivers)[keyof typeof drivers];
@@ -36,6 +45,13 @@ export function resolveDevice(document: DeviceDocument, profile: DeviceProfile, 
   const entry = entryFor(document.protocol);
   const device = entry.resolve(document, profile, context) as ResolvedDevice;
   return { device, problems: entry.check(device) };
+}
+
+/** Problems between devices of one protocol (each protocol's checkAll). */
+export function problemsBetween(devices: ResolvedDevice[]): Array<{ device: ResolvedDevice; problem: DeviceProblem }> {
+  const byProtocol = new Map<string, ResolvedDevice[]>();
+  for (const device of devices) byProtocol.set(device.protocol, [...(byProtocol.get(device.protocol) ?? []), device]);
+  return [...byProtocol].flatMap(([protocol, group]) => (entryFor(protocol).checkAll?.(group) ?? []) as Array<{ device: ResolvedDevice; problem: DeviceProblem }>);
 }
 
 export function describeDevice(device: ResolvedDevice): { address: string; reading: string } {

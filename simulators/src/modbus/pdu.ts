@@ -9,7 +9,7 @@ import type { BitTable, RegisterBank, RegisterTable } from './register-bank.js';
 /** Bytes of the MBAP header (transaction, protocol, length, unit id) that precede a PDU on TCP. */
 export const mbapHeaderBytes = 7;
 
-export const exceptionCodes = { illegalFunction: 0x01, illegalDataAddress: 0x02, illegalDataValue: 0x03, serverDeviceFailure: 0x04 } as const;
+export const exceptionCodes = { illegalFunction: 0x01, illegalDataAddress: 0x02, illegalDataValue: 0x03, serverDeviceFailure: 0x04, serverDeviceBusy: 0x06 } as const;
 export type ExceptionCode = (typeof exceptionCodes)[keyof typeof exceptionCodes];
 
 /** Protocol limits per request. */

@@ -12,6 +12,7 @@ import net from 'node:net';
 import { createLogger, errorMessage, type Logger } from '@davy/runtime';
 import { answerPdu, exception, exceptionCodes, mbapHeaderBytes, type RequestHooks } from './pdu.js';
 import type { RegisterBank } from './register-bank.js';
+import { TcpListener } from './tcp-listener.js';
 
 export interface ModbusTcpServerOptions {
   bank: RegisterBank;
@@ -32,45 +33,37 @@ const maxFrameLength = 254;
 const noHooks: RequestHooks = { beforeRead: () => undefined, afterWrite: () => undefined };
 
 export class ModbusTcpServer {
-  private readonly sockets = new Set<net.Socket>();
-
   private constructor(
-    private readonly server: net.Server,
+    private readonly listener: TcpListener,
     private readonly options: ModbusTcpServerOptions,
     private readonly logger: Logger,
-    readonly host: string,
-    readonly port: number,
   ) {}
 
   static async listen(options: ModbusTcpServerOptions): Promise<ModbusTcpServer> {
-    const server = net.createServer();
-    const host = options.host ?? '127.0.0.1';
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(options.port ?? 0, host, () => {
-        server.off('error', reject);
-        resolve();
-      });
-    });
-    const { port } = server.address() as net.AddressInfo;
     const logger = options.logger ?? createLogger({ component: 'davy-sim' });
-    const modbus = new ModbusTcpServer(server, options, logger, host, port);
-    server.on('connection', (socket) => modbus.accept(socket));
+    let modbus: ModbusTcpServer | undefined;
+    const listener = await TcpListener.listen(options.host ?? '127.0.0.1', options.port ?? 0, (socket) => modbus?.accept(socket));
+    modbus = new ModbusTcpServer(listener, options, logger);
     return modbus;
   }
 
-  get connectionCount(): number {
-    return this.sockets.size;
+  get host(): string {
+    return this.listener.host;
   }
 
-  async close(): Promise<void> {
-    for (const socket of this.sockets) socket.destroy();
-    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  get port(): number {
+    return this.listener.port;
+  }
+
+  get connectionCount(): number {
+    return this.listener.connectionCount;
+  }
+
+  close(): Promise<void> {
+    return this.listener.close();
   }
 
   private accept(socket: net.Socket): void {
-    socket.setNoDelay(true);
-    this.sockets.add(socket);
     const log = this.logger.child({ peer: `${socket.remoteAddress}:${socket.remotePort}` });
     log.debug('modbus.connected');
     // The start of a frame whose rest has not arrived yet.
@@ -101,10 +94,7 @@ export class ModbusTcpServer {
       }
     });
     socket.on('error', (error) => log.debug('modbus.connection_error', { error: errorMessage(error) }));
-    socket.on('close', () => {
-      this.sockets.delete(socket);
-      log.debug('modbus.disconnected');
-    });
+    socket.on('close', () => log.debug('modbus.disconnected'));
   }
 
   /** The reply frame to the request frame data[offset, end), or undefined when it gets none. */

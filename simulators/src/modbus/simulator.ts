@@ -2,11 +2,10 @@
 import { createLogger, type Logger } from '@davy/runtime';
 import type { DecodedValue } from '@davy/edge-agent/modbus';
 import type { DeviceProfile } from '@davy/edge-agent/profiles';
-import { profileBehaviours, type Override } from '../behaviours/index.js';
-import { resolveProfile } from '../profile-reference.js';
+import type { Override } from '../behaviours/index.js';
 import type { RegisterBank } from './register-bank.js';
 import { ModbusTcpServer } from './server.js';
-import { SimulatedModbusDevice } from './simulated-device.js';
+import { SimulatedModbusDevice, tickEvery } from './simulated-device.js';
 
 export interface ModbusSimulatorOptions {
   /** A bundled profile's name, the path to a profile file, or a loaded profile. */
@@ -44,13 +43,11 @@ export const defaultTickMs = 100;
 /** Loads and checks the profile (throwing ConfigError), then listens; resolves once it does. */
 export async function startModbusSimulator(options: ModbusSimulatorOptions): Promise<ModbusSimulator> {
   const logger = options.logger ?? createLogger({ component: 'davy-sim' });
-  const profile = typeof options.profile === 'string' ? resolveProfile(options.profile) : options.profile;
-  const device = new SimulatedModbusDevice(profile, profileBehaviours(profile, options.overrides, options.random), { minTableSize: options.minTableSize });
+  const device = SimulatedModbusDevice.of(options.profile, options);
+  const profile = device.profile;
   const server = await ModbusTcpServer.listen({ bank: device.bank, hooks: device, host: options.host, port: options.port, unitId: options.unitId, logger });
   const tickMs = options.tickMs ?? defaultTickMs;
-  const startedMs = performance.now();
-  const timer = setInterval(() => device.tick((performance.now() - startedMs) / 1000), tickMs);
-  timer.unref();
+  const stopTicking = tickEvery([device], tickMs);
   logger.info('modbus.listening', {
     host: server.host,
     port: server.port,
@@ -67,7 +64,7 @@ export async function startModbusSimulator(options: ModbusSimulatorOptions): Pro
     bank: device.bank,
     valueOf: (pointName) => device.valueOf(pointName),
     async close() {
-      clearInterval(timer);
+      stopTicking();
       await server.close();
       // What the device held at the end (a `reads` point: how many reads it answered).
       const values = Object.fromEntries(profile.document.points.map((point) => [point.name, device.valueOf(point.name)]));

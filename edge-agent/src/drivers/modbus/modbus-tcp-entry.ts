@@ -1,16 +1,15 @@
 import type { DriverEntry } from '../driver-entry.js';
-import { checkModbusTcpDevice, resolveModbusTcpDevice, type ModbusTcpDevice } from './modbus-device.js';
+import { resolveModbusTcpDevice, type ModbusTcpDevice } from './modbus-device.js';
+import { checkReadLimits } from './modbus-points.js';
 import { modbusTcpDeviceSchema } from './modbus-tcp-config.js';
-import { ModbusTcpDriver, planPollGroups } from './modbus-tcp-driver.js';
+import { ModbusTcpDriver } from './modbus-tcp-driver.js';
+import { planPollGroups, requestsPerCycle } from './poll-groups.js';
 
 export const modbusTcpEntry: DriverEntry<typeof modbusTcpDeviceSchema, ModbusTcpDevice> = {
   deviceSchema: modbusTcpDeviceSchema,
   profileProtocol: 'modbus',
   resolve: resolveModbusTcpDevice,
-  check: checkModbusTcpDevice,
+  check: checkReadLimits,
   create: (device, log) => new ModbusTcpDriver(device, log),
-  describe: (device) => {
-    const requests = planPollGroups(device).reduce((sum, group) => sum + group.reads.length, 0);
-    return { address: `${device.host}:${device.port} unit ${device.unitId}`, reading: `${requests} request${requests === 1 ? '' : 's'} per poll cycle` };
-  },
+  describe: (device) => ({ address: `${device.host}:${device.port} unit ${device.unitId}`, reading: requestsPerCycle(planPollGroups(device)) }),
 };

@@ -1,7 +1,7 @@
 /** The Modbus part of a device profile: where each point lives and how it is encoded. */
 import { z } from 'zod';
 import { durationMs } from '@davy/runtime';
-import { commonPointFields } from '../../profiles/point-schema.js';
+import { commonPointFields, pointNamePattern } from '../../profiles/point-schema.js';
 import { byteOrders, isBitTable, modbusDataTypes, modbusTables, registerCount, type ByteOrder, type ModbusDataType } from './data-types.js';
 
 const sixtyFourBit = new Set<ModbusDataType>(['int64', 'uint64', 'float64']);
@@ -17,6 +17,11 @@ export const modbusPointSchema = z
     order: z.enum(byteOrders).optional().describe('byte order on the wire: ABCD (big-endian), CDAB (word-swapped), BADC (byte-swapped), DCBA (little-endian), or the 64-bit forms'),
     bit: z.number().int().min(0).max(15).optional().describe('for a bool read from a register: the bit, 0 = least significant'),
     length: z.number().int().min(1).max(125).optional().describe('for a string: how many registers (two characters each)'),
+    scaleFactor: z
+      .string()
+      .regex(pointNamePattern)
+      .optional()
+      .describe('the name of the int16 point holding this point\'s power-of-ten scale factor (SunSpec sunssf): value = raw × 10^factor, then scale and offset'),
   })
   .strict()
   .superRefine((point, context) => {
@@ -40,6 +45,9 @@ export const modbusPointSchema = z
     }
     if (numericOnly.has(point.type) && (point.scale !== 1 || point.offset !== 0)) {
       problem('scale', `a ${point.type} point cannot be scaled`, 'remove scale and offset');
+    }
+    if (numericOnly.has(point.type) && point.scaleFactor !== undefined) {
+      problem('scaleFactor', `a ${point.type} point cannot have a scale factor`, 'remove scaleFactor');
     }
   });
 
@@ -67,7 +75,38 @@ export const modbusProfileSchema = z
       .optional(),
     points: z.array(modbusPointSchema).min(1),
   })
-  .strict();
+  .strict()
+  .superRefine((profile, context) => {
+    for (const [index, point] of profile.points.entries()) {
+      const problem = scaleFactorProblem(point, profile.points, profile.defaults?.pollInterval);
+      if (problem) context.addIssue({ code: 'custom', path: ['points', index, 'scaleFactor'], message: problem.message, params: { fix: problem.fix } });
+    }
+  });
+
+/**
+ * A scale factor must be a plain int16 register point of the same profile, read in the same
+ * poll as the points it scales (a factor from another poll could belong to another reading).
+ */
+function scaleFactorProblem(
+  point: z.output<typeof modbusPointSchema>,
+  points: ReadonlyArray<z.output<typeof modbusPointSchema>>,
+  defaultInterval: number | undefined,
+): { message: string; fix: string } | undefined {
+  if (point.scaleFactor === undefined) return undefined;
+  const factor = points.find((candidate) => candidate.name === point.scaleFactor);
+  if (!factor) return { message: `no point "${point.scaleFactor}" in this profile`, fix: `name the int16 point that holds ${point.name}'s scale factor` };
+  if (factor.type !== 'int16' || isBitTable(factor.table) || factor.scaleFactor !== undefined || factor.scale !== 1 || factor.offset !== 0) {
+    return {
+      message: `${factor.name} cannot be a scale factor: it must be an unscaled int16 register point (SunSpec sunssf)`,
+      fix: `make ${factor.name} an int16 in an input or holding register, without scale, offset or scaleFactor`,
+    };
+  }
+  const interval = (candidate: typeof point) => candidate.pollInterval ?? defaultInterval;
+  if (interval(point) !== interval(factor)) {
+    return { message: `${point.name} and its scale factor ${factor.name} are polled at different intervals`, fix: `give ${factor.name} the pollInterval of ${point.name}` };
+  }
+  return undefined;
+}
 
 export type ModbusProfileDocument = z.output<typeof modbusProfileSchema>;
 export type ModbusPointDocument = z.output<typeof modbusPointSchema>;

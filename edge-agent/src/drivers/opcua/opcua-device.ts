@@ -2,7 +2,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { DeviceSpec, PointSpec } from '../../config/device-spec.js';
-import type { DeviceProfile } from '../../profiles/index.js';
+import { pointSpecOf, type DeviceProfile } from '../../profiles/index.js';
 import type { DeviceContext, DeviceProblem } from '../driver-entry.js';
 import { parseBrowsePath, parseNodeId, type NodeAddress } from './node-address.js';
 import type { OpcuaDeviceDocument, SecurityModeName, SecurityPolicyName } from './opcua-config.js';
@@ -56,14 +56,7 @@ export function resolveOpcuaDevice(device: OpcuaDeviceDocument, profile: DeviceP
         ? { kind: 'nodeId', text: point.nodeId, nodeId: orThrow(parseNodeId(point.nodeId)) }
         : { kind: 'browsePath', text: point.browsePath!, segments: orThrow(parseBrowsePath(point.browsePath!, document.namespace)) };
     return {
-      name: point.name,
-      description: point.description,
-      metric: point.metric,
-      unit: point.unit,
-      scale: point.scale,
-      offset: point.offset,
-      intervalMs: point.pollInterval ?? device.samplingInterval ?? document.defaults?.pollInterval ?? defaultSamplingIntervalMs,
-      reportByException: point.reportByException ?? device.reportByException,
+      ...pointSpecOf(point, point.pollInterval ?? device.samplingInterval ?? document.defaults?.pollInterval ?? defaultSamplingIntervalMs, device.reportByException),
       address,
       dataType: point.dataType,
       deadband: point.deadband ?? device.deadband,

@@ -1,0 +1,27 @@
+/**
+ * Profiles of Sparkplug B devices (`protocol: sparkplug`): each point names the Sparkplug
+ * metric it reads. The metric's type comes from the device's birth certificate, and the device
+ * pushes, so points have neither a type nor a poll interval.
+ */
+import { z } from 'zod';
+import { commonPointFields } from '../../../profiles/point-schema.js';
+
+export const sparkplugPointSchema = z
+  .object(commonPointFields)
+  .omit({ pollInterval: true })
+  .extend({
+    sparkplugMetric: z.string().min(1).describe('the Sparkplug metric\'s name as its birth certificate gives it, e.g. Charger/Power'),
+  })
+  .strict();
+
+export const sparkplugProfileSchema = z
+  .object({
+    protocol: z.literal('sparkplug'),
+    model: z.string().describe('the device model this profile maps'),
+    manufacturer: z.string().optional(),
+    description: z.string().optional(),
+    points: z.array(sparkplugPointSchema).min(1),
+  })
+  .strict();
+
+export type SparkplugProfileDocument = z.output<typeof sparkplugProfileSchema>;
