@@ -219,7 +219,7 @@ async function agentPhase(server: ServerProcess, agent: AgentSide): Promise<Agen
       }
     },
     event: (device, event) => agent.pipeline?.event(device, event),
-    deviceDiscovered: (device, like) => agent.pipeline?.deviceDiscovered(device, like),
+    deviceDiscovered: (device, like) => agent.pipeline?.deviceDiscovered(device, like) ?? false,
   };
   const drivers = agent.devices.map((device) => new ModbusTcpDriver(device, agent.log));
   for (const driver of drivers) driver.start(sink);

@@ -100,7 +100,7 @@ export async function run(): Promise<void> {
               pipeline.readings(device, readings);
             },
             event: (device, event) => pipeline.event(device, event),
-            deviceDiscovered: () => undefined,
+            deviceDiscovered: () => false,
           };
           const driver = new OpcuaDriver(spec, log);
           driver.start(sink);

@@ -62,7 +62,7 @@ async function measure(cleanPort: number, deadPort: number): Promise<Run> {
       if (readings.every((reading) => reading.quality === 'good')) goodPolls.set(device, (goodPolls.get(device) ?? 0) + 1);
     },
     event: () => undefined,
-    deviceDiscovered: () => undefined,
+    deviceDiscovered: () => false,
   };
   const driver = (line: string, port: number, unitId: number) => {
     const document = modbusRtuOverTcpDeviceSchema.parse({ name: `${line}-${unitId}`, protocol: 'modbus-rtu-over-tcp', profile: profileName, host: '127.0.0.1', port, unitId, pollInterval: 1, timeout: timeoutMs });

@@ -31,9 +31,10 @@ export interface ReadingSink {
   event(device: string, event: DeviceEvent): void;
   /**
    * A device found at run time (e.g. by an MQTT topic wildcard), with the points of the
-   * configured device `like`; its readings are taken from then on. Idempotent.
+   * configured device `like`; its readings are taken from then on. False when the name belongs
+   * to a configured device or to one `like` did not find: its readings must then be dropped.
    */
-  deviceDiscovered(device: string, like: string): void;
+  deviceDiscovered(device: string, like: string): boolean;
 }
 
 export type DeviceState = 'connecting' | 'online' | 'offline' | 'stopped';

@@ -138,11 +138,18 @@ describe('PointPipeline', () => {
   it('takes readings of a device discovered at run time, with the points of the device it is like', () => {
     const { outbox, pipeline } = setup();
     pipeline.readings('charger-7', [power(1, 1000)]);
-    pipeline.deviceDiscovered('charger-7', 'meter-1');
-    pipeline.deviceDiscovered('charger-7', 'meter-1');
+    expect(pipeline.deviceDiscovered('charger-7', 'meter-1')).toBe(true);
+    expect(pipeline.deviceDiscovered('charger-7', 'meter-1')).toBe(true);
     pipeline.readings('charger-7', [power(2, 2000)]);
     pipeline.flush();
     expect(outbox.seriesDefinition(5)).toEqual({ key: 'gw-1/charger-7/power', device: 'charger-7', point: 'power', metric: 'active_power', unit: 'kW', intervalMs: 1000 });
     expect(outbox.readAfter(0, 10).map((r) => (r.kind === 'sample' ? [r.series, r.timeMs, r.value] : r.kind))).toEqual([[5, 2, 2]]);
+  });
+
+  it('refuses a discovered name that is a configured device, or another entry\'s discovery', () => {
+    const { pipeline } = setup();
+    expect(pipeline.deviceDiscovered('meter-1', 'meter-1')).toBe(false);
+    expect(pipeline.deviceDiscovered('charger-7', 'meter-1')).toBe(true);
+    expect(pipeline.deviceDiscovered('charger-7', 'another-entry')).toBe(false);
   });
 });

@@ -40,6 +40,8 @@ export class PointPipeline implements ReadingSink {
   appendFailures = 0;
 
   private readonly specs = new Map<string, PointSpec[]>();
+  /** Devices found at run time, and the configured device whose points they took. */
+  private readonly discoveredLike = new Map<string, string>();
 
   constructor(
     private readonly gatewayId: string,
@@ -52,12 +54,21 @@ export class PointPipeline implements ReadingSink {
     for (const device of devices) this.define(device.name, device.points);
   }
 
-  deviceDiscovered(device: string, like: string): void {
-    if (this.series.has(device)) return;
+  deviceDiscovered(device: string, like: string): boolean {
+    const owner = this.discoveredLike.get(device);
+    if (owner !== undefined) return owner === like;
+    // A configured device's name, or one another entry found first, is not this entry's to take:
+    // its readings would land in someone else's series.
+    if (this.series.has(device)) return false;
     const points = this.specs.get(like);
-    if (!points) return this.warnOnce(`discovered/${like}`, 'pipeline.unknown_template', { device, like });
+    if (!points) {
+      this.warnOnce(`discovered/${like}`, 'pipeline.unknown_template', { device, like });
+      return false;
+    }
     this.define(device, points);
+    this.discoveredLike.set(device, like);
     this.log.info('device.discovered', { device, like, points: points.length });
+    return true;
   }
 
   private define(device: string, points: PointSpec[]): void {

@@ -16,8 +16,10 @@ export class RecordingSink implements ReadingSink {
     this.events.push({ ...event, body: { ...event.body, device } });
   }
 
-  deviceDiscovered(device: string, like: string): void {
-    if (!this.discovered.some((entry) => entry.device === device)) this.discovered.push({ device, like });
+  deviceDiscovered(device: string, like: string): boolean {
+    const known = this.discovered.find((entry) => entry.device === device);
+    if (!known) this.discovered.push({ device, like });
+    return !known || known.like === like;
   }
 
   of(device: string): DeviceReading[] {

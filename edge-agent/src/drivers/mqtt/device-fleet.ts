@@ -42,7 +42,10 @@ export class DeviceFleet {
         this.tally.record('device-limit', `${source} would be device ${this.online.size + 1} of ${this.entry}, over maxDevices (${this.maxDevices}): raise maxDevices if the site has that many`);
         return false;
       }
-      this.sink?.deviceDiscovered(device, this.entry);
+      if (this.sink && !this.sink.deviceDiscovered(device, this.entry)) {
+        this.tally.record('device-name-conflict', `${source} names the device "${device}", which is another device of this gateway: give the devices names of their own`);
+        return false;
+      }
     }
     this.online.set(device, undefined);
     return true;
