@@ -1,22 +1,31 @@
 /**
- * Hub ingest over gRPC into SQLite, points/s, with the load in its own process, next to the raw
- * ceiling: better-sqlite3 storing the same rows into the same schema (the hub's own migrations),
- * the same way — appended to samples_staged, settled into the clustered samples table every
- * 200,000 rows with the same SQL — in bare loops, in the same run. A second ceiling inserts
- * them straight into the clustered table, the layout staging avoids.
+ * Hub ingest over gRPC, points/s, with the load in its own process, each store next to its raw
+ * ceiling measured in the same run:
+ * - SQLite: better-sqlite3 storing the same rows into the same schema (the hub's own
+ *   migrations), the same way — appended to samples_staged, settled into the clustered samples
+ *   table every 200,000 rows with the same SQL — in bare loops. A second ceiling inserts them
+ *   straight into the clustered table, the layout staging avoids.
+ * - PostgreSQL (a private server, see postgresSettings below): COPY of the same rows straight
+ *   into the hub's own tables (ingest/postgres-ceiling.ts). The hub's figure counts the fold
+ *   of its samples into rollups and latest values as well (ingest/fold-rate.ts).
  */
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { ManagedProcess, repoRoot, tempDir } from '@davy/runtime/testing';
+import { ManagedProcess, repoRoot, tempDir, TestPostgres } from '@davy/runtime/testing';
 import { migrate } from '../hub/src/store/sqlite/migrations.js';
+import { loadRow } from './ingest/load-rows.js';
+import { foldRate } from './ingest/fold-rate.js';
+import { postgresCeiling } from './ingest/postgres-ceiling.js';
 import { machine, median, printFigures, type Figure } from './support/report.js';
 
 const seconds = 8;
 const runs = 3;
 
-async function ingestRun(gateways: number): Promise<number> {
+/** The hub's points/s under the load of `gateways`; `store` is its --store, default its own SQLite file. */
+async function ingestRun(gateways: number, store?: string): Promise<number> {
   const { dir, remove } = tempDir('davy-bench-ingest-');
-  const hub = ManagedProcess.davy('hub', ['start', '--data', dir, '--http', '127.0.0.1:0', '--grpc', '127.0.0.1:0'], { env: { DAVY_HUB_TOKEN: 'davy_bench' } });
+  const storeArgs = store ? ['--store', store] : [];
+  const hub = ManagedProcess.davy('hub', ['start', '--data', dir, '--http', '127.0.0.1:0', '--grpc', '127.0.0.1:0', ...storeArgs], { env: { DAVY_HUB_TOKEN: 'davy_bench' } });
   try {
     const port = (await hub.waitForEvent('grpc.listening')).port as number;
     const load = new ManagedProcess('load', process.execPath, ['--conditions=source', '--import', 'tsx', path.join(repoRoot, 'bench', 'ingest', 'load-generator.ts'), String(port), String(gateways), String(seconds)]);
@@ -45,13 +54,12 @@ function rawInsert(gateways: number, rowsPerTransaction: number, staged: boolean
       db.prepare('INSERT OR IGNORE INTO samples SELECT series_id, time_ms, seq, value, quality, received_ms FROM samples_staged ORDER BY series_id, time_ms, seq').run();
       db.prepare('DELETE FROM samples_staged').run();
     });
-    const series = gateways * 2_000;
     let row = 0;
     let unsettled = 0;
     const transaction = db.transaction((count: number) => {
       for (let i = 0; i < count; i += 1, row += 1) {
-        const round = Math.floor(row / series);
-        insert.run((row % series) + 1, 1_767_225_600_000 + round * 1000, row + 1, 230 + (row % 100) / 10, 1, 1_767_225_600_000);
+        const r = loadRow(row, gateways);
+        insert.run(r.seriesId, r.timeMs, r.seq, r.value, r.quality, r.receivedMs);
       }
     });
     const started = performance.now();
@@ -86,6 +94,46 @@ export async function run(): Promise<Figure[]> {
     figures.push({ measure: `gRPC → SQLite, ${label}`, value: median(hub), unit: 'points/s', ceiling: median(raw), note: `median of ${runs}; ceiling: the samples' SQL (staged, settled) in a bare loop, 10k-row transactions` });
     figures.push({ measure: `  (bare insert straight into the clustered table)`, value: median(clustered), unit: 'points/s', note: 'the layout staging avoids: one page write per series per commit' });
   }
+  figures.push(...(await postgresFigures()));
   printFigures(figures);
+  return figures;
+}
+
+/**
+ * The server both the hub and the ceiling write to: durable commits as in production (fsync
+ * on, synchronous commit), memory for a hub-sized working set, and checkpoints spaced out so
+ * one does not land in one measurement and not the other.
+ */
+const postgresSettings = { fsync: 'on', shared_buffers: '1GB', max_wal_size: '8GB', checkpoint_timeout: '30min' };
+
+async function postgresFigures(): Promise<Figure[]> {
+  const server = await TestPostgres.start({ settings: postgresSettings });
+  const figures: Figure[] = [];
+  let databases = 0;
+  try {
+    for (const gateways of [1, 10, 100]) {
+      const ingest: number[] = [];
+      const fold: number[] = [];
+      const sustained: number[] = [];
+      const copy: number[] = [];
+      for (let i = 0; i < runs; i += 1) {
+        const url = await server.createDatabase(`bench_${++databases}`);
+        ingest.push(await ingestRun(gateways, url));
+        fold.push(await foldRate(url));
+        // A second of ingest leaves its samples to fold: together they take 1/ingest + 1/fold seconds.
+        sustained.push(1 / (1 / ingest[i]! + 1 / fold[i]!));
+        copy.push(await postgresCeiling(await server.createDatabase(`bench_${++databases}`), gateways, seconds));
+      }
+      figures.push({
+        measure: `gRPC → PostgreSQL, ${gateways} gateway${gateways > 1 ? 's' : ''} × 2,000 series`,
+        value: median(sustained),
+        unit: 'points/s',
+        ceiling: median(copy),
+        note: `median of ${runs}, ingest and its fold (ingest ${Math.round(median(ingest)).toLocaleString('en-US')}, fold ${Math.round(median(fold)).toLocaleString('en-US')} points/s); ceiling: COPY of the same rows into the same tables`,
+      });
+    }
+  } finally {
+    await server.close();
+  }
   return figures;
 }

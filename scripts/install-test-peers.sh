@@ -14,6 +14,8 @@ command -v socat >/dev/null 2>&1 || apt_missing+=(socat)
 # MQTT: Mosquitto as a broker, mosquitto_pub / mosquitto_sub as devices and observers.
 command -v mosquitto >/dev/null 2>&1 || apt_missing+=(mosquitto)
 command -v mosquitto_pub >/dev/null 2>&1 || apt_missing+=(mosquitto-clients)
+# PostgreSQL: the server the hub's PostgreSQL store is tested against (tests start their own).
+ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || apt_missing+=(postgresql)
 # OPC UA: asyncua (PyPI) as an independent server, for the python3 first on PATH (3.11 here).
 python3 -c 'import asyncua' 2>/dev/null || pip_missing+=(asyncua==2.1.0)
 

@@ -2,7 +2,8 @@
  * The ingest benchmark's load: G gateways, each on its own gRPC connection and stream, sending
  * batches of 1,000 samples of its 2,000 series with a window of 8 batches in flight, as agents
  * do. Runs in its own process so it does not share the hub's event loop. Prints one JSON line:
- * the samples the hub acked as stored during the measured window.
+ * the samples the hub acked as stored during the measured window, which opens 1 s after every
+ * gateway's first ack (its series defined: a one-off that takes seconds for 100 gateways).
  *
  * Usage: load-generator.ts PORT GATEWAYS SECONDS
  */
@@ -15,10 +16,12 @@ const batchSize = 1_000;
 const window = 8;
 const warmupMs = 1_000;
 
-let measuring = false;
+let phase: 'warmup' | 'measuring' | 'done' = 'warmup';
 let stored = 0;
-const start = Date.now();
+let measuredFromMs = 0;
+let ready = 0;
 const startTimeMs = Date.UTC(2026, 0, 1);
+const readyTimeoutMs = 120_000;
 
 function batchFor(gateway: string, round: number, seq: number, defineSeries: boolean): Batch {
   const half = round % 2; // two batches make one snapshot of the gateway's 2,000 series
@@ -53,8 +56,9 @@ function runGateway(index: number): Promise<void> {
   let round = 0;
   let seq = 1;
   let inFlight = 0;
+  let acked = false;
   const send = () => {
-    while (inFlight < window && Date.now() - start < warmupMs + seconds * 1000) {
+    while (inFlight < window && phase !== 'done') {
       call.write(batchFor(gateway, round, seq, round === 0));
       seq += batchSize;
       round += 1;
@@ -65,7 +69,15 @@ function runGateway(index: number): Promise<void> {
   return new Promise((resolve, reject) => {
     call.on('data', (ack: Ack) => {
       inFlight -= 1;
-      if (measuring) stored += ack.stored;
+      if (phase === 'measuring') stored += ack.stored;
+      if (!acked) {
+        acked = true;
+        ready += 1;
+        if (ready === gatewayCount) {
+          clearTimeout(notReady);
+          setTimeout(measure, warmupMs);
+        }
+      }
       send();
     });
     call.on('end', () => {
@@ -77,13 +89,20 @@ function runGateway(index: number): Promise<void> {
   });
 }
 
-setTimeout(() => {
-  measuring = true;
+function measure(): void {
+  phase = 'measuring';
   stored = 0;
-}, warmupMs);
-setTimeout(() => {
-  measuring = false;
-  console.log(JSON.stringify({ stored, seconds: (Date.now() - start - warmupMs) / 1000 }));
-}, warmupMs + seconds * 1000);
+  measuredFromMs = Date.now();
+  setTimeout(() => {
+    phase = 'done';
+    console.log(JSON.stringify({ stored, seconds: (Date.now() - measuredFromMs) / 1000 }));
+  }, seconds * 1000);
+}
+
+const notReady = setTimeout(() => {
+  console.error(`only ${ready} of ${gatewayCount} gateways had their first ack within ${readyTimeoutMs / 1000} s`);
+  process.exit(1);
+}, readyTimeoutMs);
+notReady.unref();
 
 await Promise.all(Array.from({ length: gatewayCount }, (_, i) => runGateway(i)));

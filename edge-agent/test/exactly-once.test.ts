@@ -7,6 +7,7 @@
 import path from 'node:path';
 import { describe, expect, it, type TestContext } from 'vitest';
 import { sleep } from '@davy/runtime';
+import { expectExactlyOnce, settle } from './support/exactly-once-check.js';
 import { TestStack } from './support/stack.js';
 
 const readCounter = path.join(import.meta.dirname, 'fixtures', 'read-counter.yaml');
@@ -15,34 +16,6 @@ async function startStack(context: TestContext, throughProxy = false): Promise<T
   return TestStack.start({ profile: readCounter, pollInterval: '100ms', throughProxy, uplink: { ackTimeout: '5s' } }, context);
 }
 
-
-/**
- * Stops the counter (the device goes away), lets the agent drain, and returns the hub's values
- * with the number of reads the simulator answered.
- */
-async function settle(stack: TestStack): Promise<{ values: number[]; answered: number }> {
-  await stack.sim!.stop();
-  const stopped = await stack.sim!.waitForEvent('modbus.stopped');
-  await stack.waitForDrain();
-  const points = await stack.rawPoints('reads');
-  return { values: points.filter((point) => point.quality === 'good').map((point) => point.value!), answered: (stopped.values as { reads: number }).reads };
-}
-
-/**
- * The values must be 1, 2, … in order, each once, up to the last read the simulator answered
- * (or the one before it: the simulator may stop between answering and the agent reading the
- * answer); `allowedHoles` values may be missing.
- */
-function expectExactlyOnce({ values, answered }: { values: number[]; answered: number }, allowedHoles: number): void {
-  expect(values.length).toBeGreaterThan(40);
-  expect(values[values.length - 1], 'the last reads never reached the hub').toBeGreaterThanOrEqual(answered - 1);
-  const duplicates = values.length - new Set(values).size;
-  expect(duplicates, 'duplicate values at the hub').toBe(0);
-  for (let i = 1; i < values.length; i += 1) expect(values[i]!, `values out of order at ${i}`).toBeGreaterThan(values[i - 1]!);
-  expect(values[0]).toBe(1);
-  const holes = values[values.length - 1]! - values.length;
-  expect(holes, 'values missing at the hub').toBeLessThanOrEqual(allowedHoles);
-}
 
 describe('exactly once, with real processes', () => {
   it.concurrent('the hub is SIGKILLed and restarted 10 s later', async (context) => {

@@ -8,17 +8,24 @@ import { createApi, serveApi } from './api/index.js';
 import { ensureApiToken } from './auth/index.js';
 import { CommitQueue } from './ingest/commit-queue.js';
 import { startGrpcIngest } from './ingest/grpc/grpc-ingest.js';
-import { SqliteStore } from './store/sqlite/sqlite-store.js';
+import { openStore } from './store/open-store.js';
+import type { StoreLocation } from './store/store-location.js';
 import type { HostPort } from '@davy/runtime';
 
 export interface HubOptions {
   dataDir: string;
   http: HostPort;
   grpc: HostPort;
+  /** Where the store is; default SQLite in DATA/hub.db. */
+  store?: StoreLocation;
   /** DAVY_HUB_TOKEN: a token to accept, instead of generating one. */
   envToken?: string;
   sqliteSync?: 'full' | 'normal';
+  /** PostgreSQL: whole days of raw samples kept before today; default everything. */
+  retentionDays?: number;
   log: Logger;
+  /** Ends the wait for a store that is not reachable yet. */
+  signal?: AbortSignal;
 }
 
 export interface RunningHub {
@@ -29,10 +36,14 @@ export interface RunningHub {
   close(): Promise<void>;
 }
 
+/**
+ * Starts the hub. The store is opened first, waiting for it if it is a server not reachable
+ * yet: gRPC and HTTP listen only once the hub can store and answer, so until then agents find
+ * no hub and keep their records (retrying), and probes see it down rather than failing.
+ */
 export async function startHub(options: HubOptions): Promise<RunningHub> {
-  const file = path.join(options.dataDir, 'hub.db');
-  const store = SqliteStore.open(file, { sync: options.sqliteSync, log: options.log });
-  options.log.info('store.opened', { engine: 'sqlite', file });
+  const location = options.store ?? { engine: 'sqlite', file: path.join(options.dataDir, 'hub.db') };
+  const store = await openStore({ location, sqliteSync: options.sqliteSync, retentionDays: options.retentionDays, log: options.log, signal: options.signal });
   const { generated } = await ensureApiToken(store, options.envToken);
   const grpc = await startGrpcIngest({ ...options.grpc, queue: new CommitQueue(store), log: options.log });
   const api = createApi({ store, log: options.log });

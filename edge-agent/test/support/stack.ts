@@ -20,6 +20,8 @@ export interface StackOptions {
   simArgs?: string[];
   /** Extra top-level lines for agent.yaml, e.g. 'deviceHealth: { interval: 1s }'. */
   agentYaml?: string[];
+  /** The hub's --store (e.g. a PostgreSQL URL); default its own SQLite file. */
+  store?: string;
 }
 
 export const gatewayId = 'gw-test';
@@ -72,7 +74,8 @@ export class TestStack {
   }
 
   async startHub(): Promise<void> {
-    this.hub = ManagedProcess.davy('hub', ['start', '--data', path.join(this.dir, 'hub'), '--http', '127.0.0.1:0', '--grpc', `127.0.0.1:${this.grpcPort}`], {
+    const store = this.options.store ? ['--store', this.options.store] : [];
+    this.hub = ManagedProcess.davy('hub', ['start', '--data', path.join(this.dir, 'hub'), '--http', '127.0.0.1:0', '--grpc', `127.0.0.1:${this.grpcPort}`, ...store], {
       name: 'davy-hub',
       env: { DAVY_HUB_TOKEN: this.token },
     });

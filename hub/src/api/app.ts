@@ -3,6 +3,7 @@ import { OpenAPIHono } from '@hono/zod-openapi';
 import { errorMessage, type Logger } from '@davy/runtime';
 import { bearerAuth } from '../auth/bearer.js';
 import type { Store } from '../store/store.js';
+import { isStoreUnavailable } from '../store/store-unavailable.js';
 import { deviceRoutes } from './devices.js';
 import { eventRoutes } from './events.js';
 import { gatewayRoutes } from './gateways.js';
@@ -38,6 +39,10 @@ export function createApi(options: ApiOptions): OpenAPIHono {
   app.notFound((c) => problemResponse(c, new ApiProblem('not-found', `there is no route ${c.req.method} ${c.req.path}`)));
   app.onError((error, c) => {
     if (error instanceof ApiProblem) return problemResponse(c, error);
+    if (isStoreUnavailable(error)) {
+      log.warn('api.store_unavailable', { method: c.req.method, path: c.req.path, error: errorMessage(error) });
+      return problemResponse(c, new ApiProblem('unavailable', 'the hub cannot reach its database right now; try again shortly', { headers: { 'Retry-After': '5' } }));
+    }
     log.error('api.request_failed', { method: c.req.method, path: c.req.path, error: errorMessage(error) });
     return problemResponse(c, new ApiProblem('internal-error', 'the hub could not answer this request; the cause is in its log'));
   });

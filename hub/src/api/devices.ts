@@ -42,7 +42,7 @@ const route = createRoute({
   request: { query: DeviceQuery },
   responses: {
     200: { description: 'Matching devices, by gateway and name', content: { 'application/json': { schema: z.object({ items: z.array(DeviceSchema) }) } } },
-    ...problemResponses('invalid-parameters', 'unauthorized', 'internal-error'),
+    ...problemResponses('invalid-parameters', 'unauthorized', 'internal-error', 'unavailable'),
   },
 });
 

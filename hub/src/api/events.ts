@@ -52,7 +52,7 @@ const route = createRoute({
       description: 'A page of events, most recently received first',
       content: { 'application/json': { schema: z.object({ items: z.array(EventSchema), nextCursor: NextCursorSchema }) } },
     },
-    ...problemResponses('invalid-parameters', 'unauthorized', 'internal-error'),
+    ...problemResponses('invalid-parameters', 'unauthorized', 'internal-error', 'unavailable'),
   },
 });
 

@@ -26,7 +26,7 @@ const route = createRoute({
   summary: 'List gateways',
   responses: {
     200: { description: 'All gateways, by id', content: { 'application/json': { schema: z.object({ items: z.array(GatewaySchema) }) } } },
-    ...problemResponses('unauthorized', 'internal-error'),
+    ...problemResponses('unauthorized', 'internal-error', 'unavailable'),
   },
 });
 

@@ -22,6 +22,7 @@ const kinds = {
   unauthorized: { status: 401, title: 'Authentication required' },
   'not-found': { status: 404, title: 'Not found' },
   'internal-error': { status: 500, title: 'Internal server error' },
+  unavailable: { status: 503, title: 'Store unavailable' },
 } as const satisfies Record<string, { status: ContentfulStatusCode; title: string }>;
 
 export type ProblemKind = keyof typeof kinds;
@@ -85,6 +86,7 @@ const responseDescriptions: Record<ProblemKind, string> = {
   unauthorized: 'No valid bearer token',
   'not-found': 'The resource does not exist',
   'internal-error': 'The hub failed to answer; the cause is logged, not returned',
+  unavailable: 'The hub cannot reach its database right now; try again after Retry-After seconds',
 };
 
 interface ProblemResponseConfig {

@@ -113,7 +113,7 @@ const route = createRoute({
   request: { query: HistoryQuery },
   responses: {
     200: { description: 'Buckets when step is given, else a page of raw points', content: { 'application/json': { schema: z.union([BucketHistorySchema, PointHistorySchema]) } } },
-    ...problemResponses('invalid-parameters', 'unauthorized', 'not-found', 'internal-error'),
+    ...problemResponses('invalid-parameters', 'unauthorized', 'not-found', 'internal-error', 'unavailable'),
   },
 });
 

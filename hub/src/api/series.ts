@@ -61,7 +61,7 @@ const listRoute = createRoute({
   request: { query: SeriesFilterQuery },
   responses: {
     200: { description: 'Matching series, by key', content: { 'application/json': { schema: z.object({ items: z.array(SeriesSchema) }) } } },
-    ...problemResponses('invalid-parameters', 'unauthorized', 'internal-error'),
+    ...problemResponses('invalid-parameters', 'unauthorized', 'internal-error', 'unavailable'),
   },
 });
 
@@ -73,7 +73,7 @@ const latestRoute = createRoute({
   request: { query: SeriesFilterQuery },
   responses: {
     200: { description: 'Newest value per matching series, by key', content: { 'application/json': { schema: z.object({ items: z.array(LatestValueSchema) }) } } },
-    ...problemResponses('invalid-parameters', 'unauthorized', 'internal-error'),
+    ...problemResponses('invalid-parameters', 'unauthorized', 'internal-error', 'unavailable'),
   },
 });
 

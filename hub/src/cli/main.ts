@@ -1,22 +1,12 @@
 #!/usr/bin/env node
 /** davy-hub: the hub's command line. */
 import { Command, Option } from 'commander';
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { createLogger, formatHostPort, parseHostPort, runCli, untilSignal, UsageError, type HostPort, type Logger } from '@davy/runtime';
-import { startHub } from '../hub.js';
-
-function hostPortOption(flag: string, what: string): (value: string) => HostPort {
-  return (value) => {
-    const parsed = parseHostPort(value);
-    if (!parsed) throw new UsageError(`${flag} "${value}" is not an address for ${what}; write it as host:port (e.g. 127.0.0.1:8080) or a port`);
-    return parsed;
-  };
-}
-
-function isLoopback(host: string): boolean {
-  return host === 'localhost' || host === '::1' || host.startsWith('127.');
-}
+import { createLogger, formatHostPort, runCli, untilSignal, type Logger } from '@davy/runtime';
+import { readHubConfigFile } from '../config/hub-config-file.js';
+import { resolveHubSettings, settingSpecs, type GivenValue, type SettingName } from '../config/hub-settings.js';
+import { startHub, type RunningHub } from '../hub.js';
 
 /**
  * The generated token is shown once: on a terminal, printed; otherwise (a service, whose
@@ -31,6 +21,8 @@ function showGeneratedToken(token: string, dataDir: string, url: string, log: Lo
     return;
   }
   const file = path.resolve(dataDir, 'api-token');
+  // With a PostgreSQL store nothing else may have made the data folder.
+  mkdirSync(dataDir, { recursive: true });
   writeFileSync(file, `${token}\n`, { mode: 0o600 });
   log.info('api.token_written', { file, hint: 'read it once and delete the file, or set DAVY_HUB_TOKEN' });
 }
@@ -39,33 +31,56 @@ const program = new Command('davy-hub')
   .description('Davy hub: ingests gateway batches exactly once, stores time series, serves the REST API')
   .version('0.1.0');
 
-program
+const start = program
   .command('start')
-  .description('Start the hub on the embedded default: SQLite in ./data, gRPC and HTTP on loopback')
-  .addOption(new Option('--data <dir>', 'folder of the SQLite store').env('DAVY_HUB_DATA').default('./data'))
-  .addOption(new Option('--http <host:port>', 'where the REST API listens').env('DAVY_HUB_HTTP').default('127.0.0.1:8080'))
-  .addOption(new Option('--grpc <host:port>', 'where gateways connect (gRPC ingest)').env('DAVY_HUB_GRPC').default('127.0.0.1:9090'))
-  .addOption(new Option('--allow-remote-ingest', 'let gRPC ingest listen beyond loopback, although gateways do not authenticate yet'))
-  .addOption(
-    new Option('--sqlite-sync <mode>', 'full: acked batches survive a power cut; normal: faster, may lose the last acked batches on power loss')
-      .choices(['full', 'normal'])
-      .default('full'),
-  )
-  .action(async (options: { data: string; http: string; grpc: string; sqliteSync: 'full' | 'normal'; allowRemoteIngest?: boolean }) => {
-    const log = createLogger({ component: 'davy-hub' });
-    const http = hostPortOption('--http', 'the REST API')(options.http);
-    const grpc = hostPortOption('--grpc', 'gRPC ingest')(options.grpc);
-    if (!isLoopback(grpc.host) && !options.allowRemoteIngest) {
-      throw new UsageError(
-        `--grpc ${formatHostPort(grpc)} would take batches from anyone who can reach it: gateways do not authenticate yet. ` +
-          'Keep ingest on loopback and bring gateways in over a VPN or SSH tunnel, or add --allow-remote-ingest on a network you trust',
-      );
-    }
-    const hub = await startHub({ dataDir: options.data, http, grpc, envToken: process.env.DAVY_HUB_TOKEN || undefined, sqliteSync: options.sqliteSync, log });
-    if (hub.generatedToken) showGeneratedToken(hub.generatedToken, options.data, `http://${formatHostPort({ ...http, port: hub.httpPort })}`, log);
-    const signal = await untilSignal();
-    log.info('hub.stopping', { signal });
-    await hub.close();
+  .description('Start the hub: SQLite in ./data by default (or PostgreSQL with --store), gRPC and HTTP on loopback')
+  .addOption(new Option('--config <file>', 'hub.yaml with any of the settings below (a flag or variable given as well wins)').env('DAVY_HUB_CONFIG'));
+for (const spec of Object.values(settingSpecs)) {
+  const option = new Option(spec.flag, spec.description);
+  if (spec.env) option.env(spec.env);
+  if (spec.defaultValue !== undefined) option.default(spec.defaultValue);
+  if (spec.choices) option.choices(spec.choices);
+  start.addOption(option);
+}
+
+start.action(async (options: Record<string, string | boolean | undefined>, command: Command) => {
+  // Defaults stay out: a value in hub.yaml comes before them.
+  const given: Partial<Record<SettingName, GivenValue>> = {};
+  for (const name of Object.keys(settingSpecs) as SettingName[]) {
+    const source = command.getOptionValueSource(name);
+    const value = options[name];
+    if (value !== undefined && (source === 'cli' || source === 'env')) given[name] = { value, from: source === 'cli' ? 'flag' : 'env' };
+  }
+  const configFile = typeof options.config === 'string' ? readHubConfigFile(options.config) : undefined;
+  const settings = resolveHubSettings(given, configFile, process.cwd());
+  const log = createLogger({ component: 'davy-hub' });
+  const stopping = new AbortController();
+  const signal = untilSignal().then((received) => {
+    stopping.abort();
+    return received;
   });
+  let hub: RunningHub;
+  try {
+    hub = await startHub({
+      dataDir: settings.dataDir,
+      http: settings.http,
+      grpc: settings.grpc,
+      store: settings.store,
+      retentionDays: settings.retentionDays,
+      sqliteSync: settings.sqliteSync,
+      envToken: process.env.DAVY_HUB_TOKEN || undefined,
+      log,
+      signal: stopping.signal,
+    });
+  } catch (error) {
+    // Stopped while waiting for its store: nothing was started, nothing failed.
+    if (!stopping.signal.aborted) throw error;
+    log.info('hub.stopping', { signal: await signal });
+    return;
+  }
+  if (hub.generatedToken) showGeneratedToken(hub.generatedToken, settings.dataDir, `http://${formatHostPort({ ...settings.http, port: hub.httpPort })}`, log);
+  log.info('hub.stopping', { signal: await signal });
+  await hub.close();
+});
 
 await runCli(program);

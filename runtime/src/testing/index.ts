@@ -2,3 +2,4 @@ export { ManagedProcess, runDavy, davyCliArgs, repoRoot, type DavyPackage, type 
 export { waitFor, tempDir } from './wait.js';
 export { TcpProxy } from './tcp-proxy.js';
 export { freePort } from './free-port.js';
+export { TestPostgres, type TestPostgresOptions } from './postgres.js';

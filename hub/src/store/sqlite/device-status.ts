@@ -1,11 +1,9 @@
 /**
- * Keeps each device's state from the events its gateway sends: device.online and
- * device.offline when it changes, device.health (reads, errors by kind, last good read) every
- * so often. An event older than what is stored changes nothing.
+ * Keeps each device's state from the reports its gateway's events carry (see device-report.ts).
+ * A report older than what is stored changes nothing.
  */
 import type Database from 'better-sqlite3';
-
-const stateOf: Record<string, string | undefined> = { 'device.online': 'online', 'device.offline': 'offline' };
+import type { DeviceReport } from '../device-report.js';
 
 export class DeviceStatusWriter {
   private readonly changeState;
@@ -30,17 +28,12 @@ export class DeviceStatusWriter {
     );
   }
 
-  /** Applies a device event, if it is one that says something of the device's state. */
-  apply(gatewayId: string, device: string, type: string, timeMs: number, body: Record<string, unknown>): void {
-    if (device === '') return;
-    const state = stateOf[type];
-    if (state) {
-      this.changeState.run(gatewayId, device, state, timeMs, typeof body.reason === 'string' ? body.reason : null, timeMs);
+  apply(report: DeviceReport): void {
+    const { gatewayId, device, state, timeMs } = report;
+    if (report.kind === 'state') {
+      this.changeState.run(gatewayId, device, state, timeMs, report.reason, timeMs);
       return;
     }
-    if (type !== 'device.health' || typeof body.state !== 'string') return;
-    const number = (value: unknown) => (typeof value === 'number' && Number.isFinite(value) ? value : null);
-    const errors = typeof body.errors === 'object' && body.errors !== null ? JSON.stringify(body.errors) : null;
-    this.health.run(gatewayId, device, body.state, timeMs, number(body.lastGoodReadMs), number(body.reads), errors, typeof body.lastError === 'string' ? body.lastError : null, timeMs);
+    this.health.run(gatewayId, device, state, timeMs, report.lastGoodReadMs, report.reads, report.errorsJson, report.lastError, timeMs);
   }
 }

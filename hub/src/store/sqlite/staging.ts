@@ -11,15 +11,10 @@
  */
 import type Database from 'better-sqlite3';
 import { errorMessage, type Logger } from '@davy/runtime';
+import type { SampleRow } from '../batch-records.js';
 
-export interface StagedSample {
-  seriesId: number;
-  timeMs: number;
-  seq: number;
-  value: number | null;
-  quality: number;
-  receivedMs: number;
-}
+/** A sample of a committed transaction, not settled yet. */
+export type StagedSample = SampleRow;
 
 export interface StagingOptions {
   /** Staged samples that trigger a settle: larger settles write fewer pages per sample, but pause ingest longer. */

@@ -1,0 +1,60 @@
+/**
+ * Opens the hub's store where the settings say. SQLite is a file: it opens or fails at once.
+ * PostgreSQL is a server that may be down, unreachable or still starting: each failed attempt
+ * is one log line naming the URL (never its password) and the cause, and the hub tries again
+ * with backoff until it answers — or stops, when the database was made by a newer hub.
+ */
+import { Backoff, errorMessage, sleep, type Logger } from '@davy/runtime';
+import { SchemaTooNewError } from './postgres/migrate.js';
+import { PostgresStore } from './postgres/postgres-store.js';
+import { SqliteStore } from './sqlite/sqlite-store.js';
+import { describeStoreLocation, type StoreLocation } from './store-location.js';
+import type { Store } from './store.js';
+
+export interface OpenStoreOptions {
+  location: StoreLocation;
+  sqliteSync?: 'full' | 'normal';
+  /** PostgreSQL: whole days of raw samples kept before today; default everything. */
+  retentionDays?: number;
+  log: Logger;
+  /** Stops the retries (the hub is shutting down); the open then rejects. */
+  signal?: AbortSignal;
+  retry?: { initialMs: number; maxMs: number };
+}
+
+export async function openStore(options: OpenStoreOptions): Promise<Store> {
+  const { location, log } = options;
+  const store = describeStoreLocation(location);
+  if (location.engine === 'sqlite') {
+    const opened = SqliteStore.open(location.file, { sync: options.sqliteSync, log });
+    log.info('store.opened', { engine: 'sqlite', store });
+    return opened;
+  }
+  const backoff = new Backoff(options.retry ?? { initialMs: 1_000, maxMs: 30_000 });
+  for (;;) {
+    try {
+      const opened = await PostgresStore.open(location.url, { retentionDays: options.retentionDays, log });
+      log.info('store.opened', { engine: 'postgres', store, retentionDays: options.retentionDays ?? null });
+      return opened;
+    } catch (error) {
+      if (error instanceof SchemaTooNewError) throw error;
+      const retryInMs = Math.round(backoff.nextDelayMs());
+      log.warn('store.unavailable', {
+        store,
+        error: causeOf(error),
+        retryInMs,
+        hint: 'start PostgreSQL or correct --store / DAVY_HUB_STORE; the hub keeps trying, and takes batches once it answers',
+      });
+      await sleep(retryInMs, options.signal);
+      if (options.signal?.aborted) throw new Error(`stopped while waiting for the store at ${store}`);
+    }
+  }
+}
+
+/** One line for a failed connect: Node reports a refused localhost (IPv4 and IPv6) as an AggregateError. */
+function causeOf(error: unknown): string {
+  if (error instanceof AggregateError && error.errors.length > 0) return [...new Set(error.errors.map(errorMessage))].join('; ');
+  const code = (error as { code?: unknown }).code;
+  const message = errorMessage(error);
+  return typeof code === 'string' && !message.includes(code) ? `${message} (${code})` : message;
+}

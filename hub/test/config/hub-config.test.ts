@@ -1,0 +1,122 @@
+/**
+ * The hub's settings: each from its flag, else its environment variable, else hub.yaml, else
+ * the default; a wrong value is an error that names where it came from and the fix. hub.yaml
+ * cases sit one folder each under cases/: a hub.yaml and expected.txt, the exact message.
+ */
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { ConfigError, UsageError } from '@davy/runtime';
+import { freePort, ManagedProcess, runDavy, tempDir } from '@davy/runtime/testing';
+import { readHubConfigFile } from '../../src/config/hub-config-file.js';
+import { resolveHubSettings, type GivenValue, type SettingName } from '../../src/config/hub-settings.js';
+
+const casesDir = fileURLToPath(new URL('./cases', import.meta.url));
+
+function settingsFrom(yaml: string | undefined, given: Partial<Record<SettingName, GivenValue>> = {}) {
+  const { dir, remove } = tempDir('davy-hub-config-');
+  try {
+    const file = path.join(dir, 'hub.yaml');
+    if (yaml !== undefined) writeFileSync(file, yaml);
+    return { dir, settings: resolveHubSettings(given, yaml === undefined ? undefined : readHubConfigFile(file), '/work') };
+  } finally {
+    remove();
+  }
+}
+
+describe('hub.yaml errors', () => {
+  for (const name of readdirSync(casesDir).sort()) {
+    it(name, () => {
+      const dir = path.join(casesDir, name);
+      const expected = readFileSync(path.join(dir, 'expected.txt'), 'utf8').trimEnd();
+      let message = 'no error';
+      try {
+        resolveHubSettings({}, readHubConfigFile(path.join(dir, 'hub.yaml')), dir);
+      } catch (error) {
+        expect(error).toBeInstanceOf(ConfigError);
+        message = (error as Error).message;
+      }
+      expect(message.replaceAll(`${dir}/`, '')).toBe(expected);
+    });
+  }
+});
+
+describe('hub settings', () => {
+  it('takes each setting from the flag, else the environment, else hub.yaml, else the default', () => {
+    const yaml = 'data: ./from-file\nhttp: 127.0.0.1:8001\ngrpc: 127.0.0.1:9001\nsqliteSync: normal\n';
+    const fromFile = settingsFrom(yaml);
+    expect(fromFile.settings).toEqual({
+      dataDir: path.join(fromFile.dir, 'from-file'),
+      http: { host: '127.0.0.1', port: 8001 },
+      grpc: { host: '127.0.0.1', port: 9001 },
+      store: { engine: 'sqlite', file: path.join(fromFile.dir, 'from-file', 'hub.db') },
+      retentionDays: undefined,
+      sqliteSync: 'normal',
+      allowRemoteIngest: false,
+    });
+    const given = { http: { value: '8002', from: 'env' }, grpc: { value: '127.0.0.1:9003', from: 'flag' }, data: { value: 'given', from: 'flag' } } as const;
+    expect(settingsFrom(yaml, given).settings).toMatchObject({
+      dataDir: '/work/given',
+      http: { host: '127.0.0.1', port: 8002 },
+      grpc: { host: '127.0.0.1', port: 9003 },
+      store: { engine: 'sqlite', file: '/work/given/hub.db' },
+      sqliteSync: 'normal',
+    });
+    expect(settingsFrom(undefined).settings).toEqual({
+      dataDir: '/work/data',
+      http: { host: '127.0.0.1', port: 8080 },
+      grpc: { host: '127.0.0.1', port: 9090 },
+      store: { engine: 'sqlite', file: '/work/data/hub.db' },
+      retentionDays: undefined,
+      sqliteSync: 'full',
+      allowRemoteIngest: false,
+    });
+  });
+
+  it('takes a PostgreSQL store with its retention, and a remote gRPC address when allowed', () => {
+    const { settings } = settingsFrom('store: postgres://davy@db.example:5432/davy\nretentionDays: 400\ngrpc: 0.0.0.0:9090\nallowRemoteIngest: true\n');
+    expect(settings).toMatchObject({ store: { engine: 'postgres', url: 'postgres://davy@db.example:5432/davy' }, retentionDays: 400, grpc: { host: '0.0.0.0', port: 9090 }, allowRemoteIngest: true });
+    const fromEnv = settingsFrom(undefined, { store: { value: 'postgresql://davy@db/davy', from: 'env' }, retentionDays: { value: '30', from: 'env' } }).settings;
+    expect([fromEnv.store, fromEnv.retentionDays]).toEqual([{ engine: 'postgres', url: 'postgresql://davy@db/davy' }, 30]);
+  });
+
+  it('names the flag or variable of a wrong value, never printing a password', () => {
+    const wrong = (given: Partial<Record<SettingName, GivenValue>>) => () => settingsFrom(undefined, given);
+    expect(wrong({ store: { value: 'postgres://davy:hunter2@/davy', from: 'flag' } })).toThrow(
+      new UsageError(
+        '--store "postgres://davy:***@/davy" is not a store location; write sqlite:PATH, or postgres://USER@HOST:PORT/DATABASE for PostgreSQL (a password is better kept in PGPASSWORD or ~/.pgpass)',
+      ),
+    );
+    expect(wrong({ store: { value: 'postgres://davy@db/davy', from: 'flag' }, retentionDays: { value: '0', from: 'env' } })).toThrow(
+      new UsageError('DAVY_HUB_RETENTION_DAYS "0" is not a whole number of days; give the days of raw samples to keep before today, 1 or more; leave it out to keep everything'),
+    );
+    expect(wrong({ retentionDays: { value: '30', from: 'flag' } })).toThrow(
+      new UsageError(
+        '--retention-days 30 applies to the PostgreSQL store, whose raw samples are kept in day partitions; remove it (the SQLite store keeps everything), or give a store postgres://USER@HOST:PORT/DATABASE',
+      ),
+    );
+  });
+});
+
+describe('davy-hub start --config', () => {
+  it('listens where the flag, the environment and hub.yaml say, in that order', async (context) => {
+    const { dir, remove } = tempDir('davy-hub-config-');
+    context.onTestFinished(remove);
+    const [fileHttp, envHttp, flagHttp, fileGrpc, envGrpc] = await Promise.all([freePort(), freePort(), freePort(), freePort(), freePort()]);
+    writeFileSync(path.join(dir, 'hub.yaml'), `data: ./from-file\nhttp: 127.0.0.1:${fileHttp}\ngrpc: 127.0.0.1:${fileGrpc}\n`);
+    const hub = ManagedProcess.davy('hub', ['start', '--config', path.join(dir, 'hub.yaml'), '--http', `127.0.0.1:${flagHttp}`], {
+      env: { DAVY_HUB_HTTP: `127.0.0.1:${envHttp}`, DAVY_HUB_GRPC: `127.0.0.1:${envGrpc}`, DAVY_HUB_TOKEN: 'davy_config_test' },
+    });
+    context.onTestFinished(() => hub.stop());
+    expect((await hub.waitForEvent('store.opened')).store).toBe(`sqlite:${path.join(dir, 'from-file', 'hub.db')}`);
+    expect((await hub.waitForEvent('grpc.listening')).port).toBe(envGrpc);
+    expect((await hub.waitForEvent('http.listening')).port).toBe(flagHttp);
+  });
+
+  it('stops with exit code 2 and the file, line, path and fix of each problem', async () => {
+    const { code, output } = await runDavy('hub', ['start', '--config', 'hub.yaml'], { cwd: path.join(casesDir, 'every-problem-at-once') });
+    expect(code).toBe(2);
+    expect(output).toBe(`davy-hub: ${readFileSync(path.join(casesDir, 'every-problem-at-once', 'expected.txt'), 'utf8').trimEnd()}`);
+  });
+});
