@@ -1,8 +1,10 @@
 /**
  * davy-sim opcua: its faults as written on the command line, and its address space as a client
  * sees it — `davy-agent device discover` finds both bundled profiles' variables with their data
- * types and units (EUInformation of AnalogItems and of plain variables).
+ * types and units (EUInformation of AnalogItems and of plain variables); on a free port of its
+ * choosing, to which it comes back after a restart.
  */
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ManagedProcess, runDavy, tempDir } from '@davy/runtime/testing';
@@ -26,7 +28,9 @@ describe('davy-sim opcua', () => {
     const { dir, remove } = tempDir('davy-sim-discover-');
     context.onTestFinished(remove);
     const out = path.join(dir, 'found.yaml');
-    const { code, output } = await runDavy('edge-agent', ['device', 'discover', String(endpoint), '--pki', path.join(dir, 'pki'), '--out', out]);
+    // A file from an earlier run: --force overwrites it.
+    writeFileSync(out, '# an earlier discover\n');
+    const { code, output } = await runDavy('edge-agent', ['device', 'discover', String(endpoint), '--pki', path.join(dir, 'pki'), '--out', out, '--force']);
     expect(code, output).toBe(0);
     const points = loadProfile(out).document.points as Array<{ name: string; nodeId: string; dataType: string; unit: string }>;
     expect(points).toHaveLength(26);
@@ -35,5 +39,14 @@ describe('davy-sim opcua', () => {
     expect(byNode.get('nsu=urn:davy-sim:mine-ventilation-fan;s=MainFan.Motor.Voltage')).toMatchObject({ name: 'main_fan_motor_voltage', dataType: 'Float', unit: 'kV' });
     expect(byNode.get('nsu=urn:davy-sim:mine-hoist;s=Hoist.SkipCount')).toMatchObject({ dataType: 'UInt32', unit: '' });
     expect(byNode.get('nsu=urn:davy-sim:mine-hoist;s=Hoist.Drive.WindingTemperature')).toMatchObject({ dataType: 'Int16', unit: '°C' });
+  });
+
+  it('comes back on the port it picked after a restart', async (context) => {
+    const sim = ManagedProcess.davy('simulators', ['opcua', '--profile', 'mine-ventilation-fan', '--port', '0', '--fault', 'restart@1s+200ms']);
+    context.onTestFinished(() => sim.stop());
+    const listening = await sim.waitForEvent('opcua.listening', 30_000);
+    const restarted = await sim.waitForEvent('opcua.restarted', 30_000);
+    expect(listening.port).toBeGreaterThan(0);
+    expect({ port: restarted.port, endpoint: restarted.endpoint }).toEqual({ port: listening.port, endpoint: `opc.tcp://127.0.0.1:${String(listening.port)}` });
   });
 });

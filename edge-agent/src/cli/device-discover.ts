@@ -3,7 +3,7 @@
  * a device profile of its variables (node ids in the restart-proof nsu= form, data types, units
  * from EUInformation), for a field engineer to trim and give metrics before adding the device.
  */
-import { writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Command, Option } from 'commander';
 import { createLogger, parseDurationMs, UsageError } from '@davy/runtime';
@@ -11,12 +11,15 @@ import { stringify } from 'yaml';
 import { browseVariables, type FoundVariable } from '../drivers/opcua/address-space-browse.js';
 import { portableNodeId } from '../drivers/opcua/node-address.js';
 import { opcuaDeviceSchema, securityModes, securityPolicies } from '../drivers/opcua/opcua-config.js';
-import { resolveOpcuaDevice } from '../drivers/opcua/opcua-device.js';
-import { OpcuaLink } from '../drivers/opcua/opcua-link.js';
+import { checkOpcuaDevice, resolveOpcuaDevice, warnIfPasswordInClear, type OpcuaDevice } from '../drivers/opcua/opcua-device.js';
+import type { OpcuaLink } from '../drivers/opcua/opcua-link.js';
+import { withOneShotLink } from '../drivers/opcua/one-shot-link.js';
 import { opcuaProfileSchema } from '../drivers/opcua/profile-schema.js';
+import type { DeviceProfile } from '../profiles/index.js';
 
 interface DiscoverOptions {
   out?: string;
+  force?: boolean;
   model?: string;
   root?: string;
   maxDepth: string;
@@ -26,15 +29,31 @@ interface DiscoverOptions {
   trustServerCertificate?: string;
   user?: string;
   passwordEnv: string;
+  allowPlainTextPassword?: boolean;
   pki: string;
   timeout: string;
 }
+
+/** The flag behind each device setting, for the messages about it. */
+const flagOf: Record<string, string> = {
+  endpoint: '<endpoint>',
+  securityMode: '--security-mode',
+  securityPolicy: '--security-policy',
+  trustServerCertificate: '--trust-server-certificate',
+  'auth.type': '--user',
+  'auth.username': '--user',
+  'auth.passwordEnv': '--password-env',
+  pki: '--pki',
+  timeout: '--timeout',
+  connectTimeout: '--timeout',
+};
 
 export function discoverCommand(): Command {
   return new Command('discover')
     .description('Browse an OPC UA server and write a device profile of its variables (data types, units from EUInformation)')
     .argument('<endpoint>', 'the server, e.g. opc.tcp://10.0.0.7:4840')
     .option('-o, --out <file>', 'write the profile here (default: print it)')
+    .option('--force', 'overwrite the --out file if it exists')
     .option('--model <text>', 'the profile\'s model (default: the server\'s product name)')
     .option('--root <nodeId>', 'browse from this node instead of the Objects folder (e.g. ns=2;s=Fan1)')
     .option('--max-depth <n>', 'levels to browse below the root', '8')
@@ -44,6 +63,7 @@ export function discoverCommand(): Command {
     .option('--trust-server-certificate <auto|file>', 'auto: trust the server\'s certificate on first sight; or its certificate file')
     .option('--user <name>', 'log in as this user (password from --password-env)')
     .option('--password-env <variable>', 'the environment variable with the password', 'DAVY_OPCUA_PASSWORD')
+    .option('--allow-plain-text-password', 'log in as --user with --security-mode None, although the password may then cross the line unencrypted')
     .option('--pki <dir>', 'the agent\'s certificate folder', 'data/pki')
     .option('--timeout <duration>', 'how long one request may take', '10s')
     .action(async (endpoint: string, options: DiscoverOptions) => {
@@ -52,25 +72,12 @@ export function discoverCommand(): Command {
       const maxVariables = Number(options.maxVariables);
       if (timeoutMs === undefined) throw new UsageError(`--timeout ${options.timeout} is not a duration; write it like 10s`);
       if (!Number.isInteger(maxDepth) || maxDepth < 1 || !Number.isInteger(maxVariables) || maxVariables < 1) throw new UsageError('--max-depth and --max-variables are whole numbers from 1');
-      const parsed = opcuaDeviceSchema.safeParse({
-        name: 'discover',
-        protocol: 'opcua',
-        profile: 'discover',
-        endpoint,
-        securityMode: options.securityMode,
-        securityPolicy: options.securityPolicy,
-        trustServerCertificate: options.trustServerCertificate,
-        auth: options.user ? { type: 'user', username: options.user, passwordEnv: options.passwordEnv } : { type: 'anonymous' },
-        pki: options.pki,
-        timeout: timeoutMs,
-        connectTimeout: timeoutMs,
-      });
-      if (!parsed.success) throw new UsageError(parsed.error.issues.map((issue) => `${issue.path.join('.') || endpoint}: ${issue.message}`).join('; '));
-      const device = resolveOpcuaDevice(parsed.data, { name: 'discover', file: '', document: { protocol: 'opcua', model: '', points: [] } as never }, { configDir: process.cwd(), dataDir: process.cwd() });
+      if (options.out && !options.force && existsSync(options.out)) throw new UsageError(`--out ${options.out} exists; add --force to overwrite it, or write to another file`);
+      const device = discoveringDevice(endpoint, options, timeoutMs);
       const log = createLogger({ component: 'davy-agent', level: 'warn' });
+      warnIfPasswordInClear(device, log);
       const started = Date.now();
-      const link = await OpcuaLink.open(device, log, { keepAlive: false });
-      try {
+      await withOneShotLink(device, log, async (link) => {
         const { variables, skipped } = await browseVariables(link, { root: options.root, maxDepth, maxVariables });
         const product = await productName(link);
         const yaml = profileYaml(endpoint, options.model ?? product ?? 'OPC UA device', variables, skipped, link.namespaceArray);
@@ -80,10 +87,44 @@ export function discoverCommand(): Command {
         } else {
           process.stdout.write(yaml);
         }
-      } finally {
-        await link.close();
-      }
+      });
     });
+}
+
+/** The flags as a device entry, checked as agent.yaml's would be (a usage error names the flag). */
+function discoveringDevice(endpoint: string, options: DiscoverOptions, timeoutMs: number): OpcuaDevice {
+  const parsed = opcuaDeviceSchema.safeParse({
+    name: 'discover',
+    protocol: 'opcua',
+    profile: 'discover',
+    endpoint,
+    securityMode: options.securityMode,
+    securityPolicy: options.securityPolicy,
+    trustServerCertificate: options.trustServerCertificate,
+    auth: options.user
+      ? { type: 'user', username: options.user, passwordEnv: options.passwordEnv, allowPlainTextPassword: options.allowPlainTextPassword === true }
+      : { type: 'anonymous' },
+    pki: options.pki,
+    timeout: timeoutMs,
+    connectTimeout: timeoutMs,
+  });
+  if (!parsed.success) {
+    throw usageError(parsed.error.issues.map((issue) => ({ path: issue.path.map(String), message: issue.message, fix: issue.code === 'custom' ? (issue.params as { fix?: string } | undefined)?.fix : undefined })));
+  }
+  // Discover reads no points: the device has an empty profile.
+  const profile: DeviceProfile = { name: 'discover', file: '', document: { protocol: 'opcua', model: 'discover', points: [] } };
+  const device = resolveOpcuaDevice(parsed.data, profile, { configDir: process.cwd(), dataDir: process.cwd() });
+  const problems = checkOpcuaDevice(device);
+  if (problems.length > 0) throw usageError(problems.map((problem) => ({ ...problem, path: problem.path.map(String) })));
+  return device;
+}
+
+function usageError(problems: Array<{ path: string[]; message: string; fix?: string }>): UsageError {
+  const lines = problems.map(({ path: where, message, fix }) => {
+    const flag = flagOf[where.join('.')] ?? where.join('.');
+    return `${flag}: ${message}${fix ? `\n  fix: ${fix}` : ''}`;
+  });
+  return new UsageError(lines.join('\n'));
 }
 
 async function productName(link: OpcuaLink): Promise<string | undefined> {

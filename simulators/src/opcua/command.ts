@@ -15,6 +15,8 @@ interface OpcuaCommandOptions {
   fault?: Fault[];
   extraNamespaces: number;
   subscriptions: boolean;
+  maxMonitoredItemsPerCall?: number;
+  maxMonitoredItems?: number;
   user?: string;
   pki?: string;
 }
@@ -33,6 +35,8 @@ export function addOpcuaCommand(program: Command): void {
     .option('--fault <spec>', `inject a fault, repeatable: ${faultSyntax}`, repeatable(parseFault))
     .option('--extra-namespaces <n>', 'register this many namespaces before the devices\' (their namespace indexes move up)', integerIn(0, 100), 0)
     .option('--no-subscriptions', 'refuse CreateSubscription (BadTooManySubscriptions): clients must poll')
+    .option('--max-monitored-items-per-call <n>', 'the MaxMonitoredItemsPerCall to advertise and enforce', integerIn(1, 1_000_000))
+    .option('--max-monitored-items <n>', 'refuse a whole CreateMonitoredItems call (BadTooManyMonitoredItems) that would take a subscription past n items', integerIn(1, 1_000_000))
     .option('--user <name>', `require this user name, with the password in ${passwordVariable}; anonymous logins are refused`)
     .option('--pki <dir>', 'the server\'s certificate folder (default: davy-sim-opcua-pki in the temp folder); client certificates are accepted unseen')
     .addHelpText('after', `\nSimulate kinds (a point's simulate: block, or --set POINT.kind=…):\n${describeKinds()}\nPoints without a simulate block hold 0.`)
@@ -50,6 +54,8 @@ export function addOpcuaCommand(program: Command): void {
         faults: options.fault,
         extraNamespaces: options.extraNamespaces,
         subscriptions: options.subscriptions,
+        maxMonitoredItemsPerCall: options.maxMonitoredItemsPerCall,
+        maxMonitoredItems: options.maxMonitoredItems,
         user: options.user === undefined ? undefined : { name: options.user, password: password! },
         pkiDir: options.pki,
         logger,

@@ -5,7 +5,6 @@
  * with the simulate blocks on every tick, each with a source timestamp. Faults make a point Bad
  * or Uncertain, block the server (it stops answering), or restart it (sessions lost).
  */
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { ConfigError, createLogger, type Logger } from '@davy/runtime';
@@ -13,7 +12,7 @@ import { routeLibraryMessages, type OpcuaProfileDocument } from '@davy/edge-agen
 import type { DeviceProfile } from '@davy/edge-agent/profiles';
 import { OPCUACertificateManager } from 'node-opcua-certificate-manager';
 import * as opcua from 'node-opcua-client';
-import { OPCUAServer } from 'node-opcua-server';
+import { OPCUAServer, type ServerSession } from 'node-opcua-server';
 import { profileBehaviours, type Behaviour, type Override } from '../behaviours/index.js';
 import { resolveProfile } from '../profile-reference.js';
 import type { Fault } from './faults.js';
@@ -36,6 +35,10 @@ export interface OpcuaSimulatorOptions {
   extraNamespaces?: number;
   /** false: CreateSubscription is refused (BadTooManySubscriptions), as by a server that only answers reads. */
   subscriptions?: boolean;
+  /** The MaxMonitoredItemsPerCall the server advertises and enforces; default node-opcua's. */
+  maxMonitoredItemsPerCall?: number;
+  /** Monitored items a subscription may hold: a CreateMonitoredItems call that would take it past them is refused as a whole (BadTooManyMonitoredItems). */
+  maxMonitoredItems?: number;
   /** A user/password login instead of anonymous. */
   user?: { name: string; password: string };
   /** The server's certificates; default <tmp>/davy-sim-opcua-pki. */
@@ -77,7 +80,8 @@ const euNamespace = 'http://www.opcfoundation.org/UA/units/un/cefact';
 export async function startOpcuaSimulator(options: OpcuaSimulatorOptions): Promise<OpcuaSimulator> {
   const logger = options.logger ?? createLogger({ component: 'davy-sim' });
   const host = options.host ?? '127.0.0.1';
-  const port = options.port || (await freePort(host));
+  // 0 until the first start has bound a free port; a restart comes back on that one.
+  let port = options.port ?? 0;
   const pkiDir = options.pkiDir ?? path.join(os.tmpdir(), 'davy-sim-opcua-pki');
   const profiles = options.profiles.map((profile) => (typeof profile === 'string' ? resolveProfile(profile) : profile));
   const points = new Map<string, SimulatedPoint>();
@@ -112,7 +116,7 @@ export async function startOpcuaSimulator(options: OpcuaSimulatorOptions): Promi
     const certificates = new OPCUACertificateManager({ rootFolder: pkiDir, automaticallyAcceptUnknownCertificate: true });
     const userCertificates = new OPCUACertificateManager({ rootFolder: path.join(pkiDir, 'users'), automaticallyAcceptUnknownCertificate: true });
     await Promise.all([certificates.initialize(), userCertificates.initialize()]);
-    const instance = new OPCUAServer({
+    const instance = new SimulatedServer(options.maxMonitoredItems, {
       port,
       host,
       hostname: host,
@@ -125,16 +129,24 @@ export async function startOpcuaSimulator(options: OpcuaSimulatorOptions): Promi
       buildInfo: { productName: 'davy-sim opcua', manufacturerName: 'Davy', productUri: 'urn:davy-sim:opcua', softwareVersion: '0.1.0' },
       serverInfo: { applicationName: { text: 'davy-sim opcua' }, applicationUri: `urn:${os.hostname()}:davy-sim-opcua` },
       disableDiscovery: true,
+      ...(options.maxMonitoredItemsPerCall === undefined ? {} : { serverCapabilities: { operationLimits: { maxMonitoredItemsPerCall: options.maxMonitoredItemsPerCall } } }),
     });
     await instance.initialize();
     buildAddressSpace(instance, profiles, points, options.extraNamespaces ?? 0);
     if (options.subscriptions === false) instance.engine.serverCapabilities.maxSubscriptionsPerSession = 0;
-    instance.on('create_session', () => logger.info('opcua.session_created', { sessions: instance.currentSessionCount }));
+    instance.on('create_session', (session: ServerSession) => {
+      logger.info('opcua.session_created', { sessions: instance.currentSessionCount });
+      // The count changes once the subscription is in (or out of) the session's publish engine.
+      const logSubscriptions = (event: string) => setImmediate(() => logger.info(event, { subscriptions: instance.currentSubscriptionCount }));
+      session.on('new_subscription', () => logSubscriptions('opcua.subscription_created'));
+      session.on('subscription_terminated', () => logSubscriptions('opcua.subscription_deleted'));
+    });
     instance.on('session_closed', () => {
       // The count drops once the close is done.
       setImmediate(() => logger.info('opcua.session_closed', { sessions: instance.currentSessionCount }));
     });
     await instance.start();
+    port = instance.endpoints[0]!.port;
     serverCertificateFile = instance.certificateFile;
     server = instance;
     writeValues(points.values(), 0, false);
@@ -273,6 +285,30 @@ function buildAddressSpace(server: OPCUAServer, profiles: readonly DeviceProfile
   if (problems.length > 0) throw new ConfigError(problems[0]!.file, problems);
 }
 
+/**
+ * node-opcua refuses monitored items past its limits one by one (a Bad status per item); some
+ * servers refuse the whole CreateMonitoredItems call instead, which is what `maxMonitoredItems` does.
+ */
+class SimulatedServer extends OPCUAServer {
+  constructor(
+    private readonly maxMonitoredItems: number | undefined,
+    options: ConstructorParameters<typeof OPCUAServer>[0],
+  ) {
+    super(options);
+  }
+
+  protected override _on_CreateMonitoredItemsRequest(...[message, channel]: Parameters<OPCUAServer['_on_CreateMonitoredItemsRequest']>): void {
+    const request = message.request as opcua.CreateMonitoredItemsRequest;
+    const session = this.engine.getSession(request.requestHeader.authenticationToken);
+    const held = session?.getSubscription(request.subscriptionId)?.monitoredItemCount ?? 0;
+    if (this.maxMonitoredItems !== undefined && held + (request.itemsToCreate?.length ?? 0) > this.maxMonitoredItems) {
+      channel.send_response('MSG', new opcua.ServiceFault({ responseHeader: { serviceResult: opcua.StatusCodes.BadTooManyMonitoredItems } }), message);
+      return;
+    }
+    super._on_CreateMonitoredItemsRequest(message, channel);
+  }
+}
+
 /** node-opcua's namespaces have addAnalogDataItem; its INamespace type leaves it out. */
 interface AnalogItems {
   addAnalogDataItem(options: Record<string, unknown>): ReturnType<ReturnType<NonNullable<OPCUAServer['engine']['addressSpace']>['getOwnNamespace']>['addVariable']>;
@@ -309,15 +345,4 @@ function scheduleFaults(simulator: OpcuaSimulator, faults: readonly Fault[], log
     });
   }
   return timers;
-}
-
-function freePort(host: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = net.createServer();
-    probe.once('error', reject);
-    probe.listen(0, host, () => {
-      const { port } = probe.address() as net.AddressInfo;
-      probe.close(() => resolve(port));
-    });
-  });
 }

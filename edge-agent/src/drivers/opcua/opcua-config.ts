@@ -20,6 +20,10 @@ const authSchema = z
           .string()
           .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { error: 'an environment variable name holds letters, digits and "_"' })
           .describe('the environment variable that holds the password, e.g. DAVY_OPCUA_PASSWORD (never the password itself)'),
+        allowPlainTextPassword: z
+          .boolean()
+          .default(false)
+          .describe('true: log in with securityMode None although the password may then cross the line unencrypted (only on a line no one else can read)'),
       })
       .strict(),
     z
@@ -38,7 +42,14 @@ export const opcuaDeviceSchema = z
     protocol: z.literal('opcua'),
     endpoint: z
       .string()
-      .regex(/^opc\.tcp:\/\/[^\s/:]+(:\d{1,5})?(\/\S*)?$/, { error: 'an OPC UA endpoint is opc.tcp://host:port[/path]' })
+      .superRefine((endpoint, context) => {
+        // node-opcua's transport hands the host of opc.tcp://[::1]:4840 to the name lookup with its brackets, which finds nothing.
+        if (/^opc\.tcp:\/\/\[/.test(endpoint)) {
+          context.addIssue({ code: 'custom', message: 'an IPv6 address in brackets cannot be reached through node-opcua\'s transport', params: { fix: 'use a host name that resolves to the address (e.g. a line in /etc/hosts)' } });
+        } else if (!/^opc\.tcp:\/\/[^\s/:]+(:\d{1,5})?(\/\S*)?$/.test(endpoint)) {
+          context.addIssue({ code: 'custom', message: 'an OPC UA endpoint is opc.tcp://host:port[/path]', params: { fix: 'write it like opc.tcp://10.0.0.7:4840' } });
+        }
+      })
       .describe('the server\'s endpoint URL, e.g. opc.tcp://10.0.0.7:4840'),
     securityMode: z.enum(securityModes).default('None').describe('None, Sign or SignAndEncrypt'),
     securityPolicy: z.enum(securityPolicies).optional().describe('None or Basic256Sha256 (the default for Sign and SignAndEncrypt)'),

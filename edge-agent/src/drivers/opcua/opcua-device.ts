@@ -1,6 +1,7 @@
 /** An OPC UA device resolved against its profile: every point with its address, interval and filter. */
 import { existsSync } from 'node:fs';
 import path from 'node:path';
+import type { Logger } from '@davy/runtime';
 import type { DeviceSpec, PointSpec } from '../../config/device-spec.js';
 import { pointSpecOf, type DeviceProfile } from '../../profiles/index.js';
 import type { DeviceContext, DeviceProblem } from '../driver-entry.js';
@@ -18,7 +19,7 @@ export interface OpcuaPoint extends PointSpec {
 
 export type OpcuaAuth =
   | { type: 'anonymous' }
-  | { type: 'user'; username: string; passwordEnv: string }
+  | { type: 'user'; username: string; passwordEnv: string; allowPlainTextPassword: boolean }
   | { type: 'certificate'; certificateFile: string; privateKeyFile: string };
 
 /** How the server's certificate comes to be trusted: on first sight, from a file, or by hand (the pki's trusted folder). */
@@ -95,7 +96,7 @@ function orThrow<T>(parsed: T | { error: string }): T {
   return parsed;
 }
 
-/** Settings that contradict each other, and files that are not there. */
+/** Settings that contradict each other, and files or environment variables that are not there. */
 export function checkOpcuaDevice(device: OpcuaDevice): DeviceProblem[] {
   const problems: DeviceProblem[] = [];
   if (device.securityPolicySet && device.securityMode === 'None' && device.securityPolicy !== 'None') {
@@ -112,6 +113,7 @@ export function checkOpcuaDevice(device: OpcuaDevice): DeviceProblem[] {
       fix: 'set securityPolicy: Basic256Sha256, or remove it (Basic256Sha256 is the default)',
     });
   }
+  if (device.auth.type === 'user') problems.push(...passwordProblems(device, device.auth));
   const missing = (file: string, where: string[], what: string, fix: string) => {
     if (!existsSync(file)) problems.push({ path: where, message: `${what} ${file} does not exist`, fix });
   };
@@ -131,4 +133,29 @@ export function checkOpcuaDevice(device: OpcuaDevice): DeviceProblem[] {
     });
   }
   return problems;
+}
+
+function passwordProblems(device: OpcuaDevice, auth: Extract<OpcuaAuth, { type: 'user' }>): DeviceProblem[] {
+  const problems: DeviceProblem[] = [];
+  if (process.env[auth.passwordEnv] === undefined) {
+    problems.push({
+      path: ['auth', 'passwordEnv'],
+      message: `the environment variable ${auth.passwordEnv} is not set`,
+      fix: `export the password of ${auth.username} in ${auth.passwordEnv} before starting (it is never written in the config)`,
+    });
+  }
+  if (device.securityMode === 'None' && !auth.allowPlainTextPassword) {
+    problems.push({
+      path: ['auth', 'type'],
+      message: `with securityMode None the password of ${auth.username} may cross the line unencrypted`,
+      fix: 'use securityMode SignAndEncrypt (the server must offer it), or set allowPlainTextPassword: true in auth if no one else can read the line',
+    });
+  }
+  return problems;
+}
+
+/** The password login that check() let through on an unsecured channel, said once when the device starts. */
+export function warnIfPasswordInClear(device: OpcuaDevice, log: Logger): void {
+  if (device.auth.type !== 'user' || device.securityMode !== 'None') return;
+  log.warn('opcua.password_unencrypted', { username: device.auth.username, fix: 'use securityMode SignAndEncrypt, unless no one else can read the line' });
 }

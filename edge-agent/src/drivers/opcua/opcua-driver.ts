@@ -4,13 +4,19 @@
  * server has no subscriptions, or mode is poll). When the link breaks — the server restarted,
  * stopped answering, or closed the session — the device goes offline (one event), the old
  * session is closed on the server if it still lives there, and the driver reconnects with
- * backoff; it comes back online (one event) when values flow again.
+ * backoff; it comes back online (one event) when values flow again. stop() ends a connect under
+ * way at once, closes the session (and the one a broken link left on the server) and releases
+ * the certificate manager the driver held for all its connects.
  */
-import { Backoff, type Logger } from '@davy/runtime';
+import { Backoff, sleep, type Logger } from '@davy/runtime';
+import type { OPCUACertificateManager } from 'node-opcua-certificate-manager';
 import type { ClientSession } from 'node-opcua-client';
 import type { DeviceDriver, DeviceHealth, DeviceState, PointReading, ReadingSink } from '../driver.js';
-import type { OpcuaDevice } from './opcua-device.js';
-import { describeFailure, OpcuaLink } from './opcua-link.js';
+import { openAgentCertificates, releaseAgentCertificates } from './agent-certificates.js';
+import { warnIfPasswordInClear, type OpcuaDevice } from './opcua-device.js';
+import { loadOpcua } from './opcua-library.js';
+import { closeOrphanSession, describeFailure, OpcuaLink } from './opcua-link.js';
+import { withOneShotLink } from './one-shot-link.js';
 import { readPoints, startPolling, type PollOutcome } from './poller.js';
 import { resolvePoints, type Resolution } from './point-resolution.js';
 import { subscribe, SubscriptionUnsupported } from './subscription.js';
@@ -20,14 +26,15 @@ export class OpcuaDriver implements DeviceDriver {
   private readonly backoff: Backoff;
   private sink?: ReadingSink;
   private state: DeviceState = 'connecting';
-  private stopped = false;
-  private link?: OpcuaLink;
+  /** Aborted by stop(): ends a connect under way, the wait between connects and the wait on a link. */
+  private readonly stopping = new AbortController();
+  private readonly stopRequested: Promise<string>;
   private running?: Promise<void>;
-  private wake?: () => void;
-  /** The session of the last link that broke, for the next link to close on the server. */
+  /** The session of the last link that broke, for the next link (or stop) to close on the server. */
   private orphan?: ClientSession;
   /** How the driver reads now: subscribe, poll, or poll because the server refused subscriptions. */
   mode: 'subscribe' | 'poll' | 'poll (fallback)';
+  /** `reads`: values received from the server, notified or read, whatever their quality. */
   private readonly stats = { reads: 0, lastGoodReadMs: null as number | null, lastError: null as string | null, errors: {} as Record<string, number> };
 
   constructor(
@@ -37,18 +44,22 @@ export class OpcuaDriver implements DeviceDriver {
     this.device = spec.name;
     this.mode = spec.mode;
     this.backoff = new Backoff({ initialMs: 500, maxMs: spec.reconnectMaxMs });
+    this.stopRequested = new Promise((resolve) => this.stopping.signal.addEventListener('abort', () => resolve('stopped'), { once: true }));
+  }
+
+  private get stopped(): boolean {
+    return this.stopping.signal.aborted;
   }
 
   start(sink: ReadingSink): void {
     this.sink = sink;
+    warnIfPasswordInClear(this.spec, this.log);
     this.running = this.run();
   }
 
   async stop(): Promise<void> {
-    this.stopped = true;
     this.state = 'stopped';
-    this.wake?.();
-    this.link?.release();
+    this.stopping.abort();
     await this.running;
   }
 
@@ -64,96 +75,105 @@ export class OpcuaDriver implements DeviceDriver {
   }
 
   async readOnce(): Promise<PointReading[]> {
-    const link = await OpcuaLink.open(this.spec, this.log, { keepAlive: false });
-    try {
-      const resolution = await resolvePoints(link, this.spec.points);
-      const { readings } = await readPoints(link, resolution.resolved, true);
-      const unresolved = this.unresolvedReadings(resolution);
+    warnIfPasswordInClear(this.spec, this.log);
+    return withOneShotLink(this.spec, this.log, async (link) => {
+      const { values, failed, unresolved } = await readPoints(link, await resolvePoints(link, this.spec.points), true);
       // In the profile's order, as `device test` lists them.
-      const byName = new Map([...readings, ...unresolved].map((reading) => [reading.point, reading]));
+      const byName = new Map([...values, ...failed, ...unresolved].map((reading) => [reading.point, reading]));
       return this.spec.points.map((point) => byName.get(point.name)!);
-    } finally {
-      await link.close();
-    }
+    });
   }
 
   private async run(): Promise<void> {
-    while (!this.stopped) {
-      let reason: string;
-      try {
-        this.link = await OpcuaLink.open(this.spec, this.log, { keepAlive: true, orphan: this.orphan });
-        this.orphan = undefined;
-        this.backoff.reset();
-        reason = await this.serve(this.link);
-      } catch (error) {
-        const failure = describeFailure(error, this.spec);
-        this.countError(failure.kind, failure.message);
-        reason = failure.message;
+    let certificates: OPCUACertificateManager | undefined;
+    let link: OpcuaLink | undefined;
+    try {
+      while (!this.stopped) {
+        let reason: string;
+        try {
+          certificates ??= await openAgentCertificates(await loadOpcua(), this.spec);
+          link = await OpcuaLink.open(this.spec, this.log, { certificates, keepAlive: true, orphan: this.orphan, signal: this.stopping.signal });
+          this.orphan = undefined;
+          this.backoff.reset();
+          // Stopped while the session was being made: the link is closed below, never served.
+          if (this.stopped) break;
+          reason = await this.serve(link);
+        } catch (error) {
+          if (this.stopped) break;
+          const failure = describeFailure(error, this.spec);
+          this.countError(failure.kind, failure.message);
+          reason = failure.message;
+        }
+        if (this.stopped) break;
+        this.setOffline(reason);
+        if (link) {
+          this.orphan = await link.abandon();
+          link = undefined;
+        }
+        await sleep(this.backoff.nextDelayMs(), this.stopping.signal);
       }
-      if (this.stopped) break;
-      this.setOffline(reason);
-      if (this.link) {
-        this.orphan = await this.link.abandon();
-        this.link = undefined;
-      }
-      await this.pause(this.backoff.nextDelayMs());
+    } finally {
+      await link?.close();
+      if (this.orphan && certificates) await closeOrphanSession(this.spec, this.log, certificates, this.orphan);
+      if (certificates) await releaseAgentCertificates(certificates);
     }
-    await this.link?.close();
-    this.link = undefined;
   }
 
-  /** Reads over one link until it breaks; returns why it broke. */
+  /** Reads over one link until it breaks or the driver stops; returns why it ended. */
   private async serve(link: OpcuaLink): Promise<string> {
     const resolution = await resolvePoints(link, this.spec.points);
-    const unresolved = this.unresolvedReadings(resolution);
-    if (unresolved.length > 0) {
-      this.countError('node', unresolved[0]!.error!, unresolved.length);
-      this.log.warn('opcua.points_unresolved', { points: unresolved.map((reading) => `${reading.point}: ${reading.error}`) });
-      this.sink?.readings(this.device, unresolved);
+    if (resolution.unresolved.length > 0) {
+      this.log.warn('opcua.points_unresolved', { points: resolution.unresolved.map(({ point, error }) => `${point.name}: ${error}`) });
     }
+    let polled: Resolution = resolution;
+    const endings = [link.broken, this.stopRequested];
     if (this.spec.mode === 'subscribe') {
       try {
-        const subscription = await subscribe(link, resolution.resolved, (readings) => this.received(readings), this.log);
-        if (subscription.refused.length > 0) {
-          const timeMs = Date.now();
-          this.countError('node', subscription.refused[0]!.error, subscription.refused.length);
-          this.sink?.readings(this.device, subscription.refused.map(({ point, error }) => ({ point: point.point.name, value: null, timeMs, quality: 'bad' as const, error })));
-        }
+        const subscription = await subscribe(link, resolution.resolved, (readings) => this.notified(readings), this.log);
         this.mode = 'subscribe';
         this.log.info('opcua.subscribed', { items: subscription.items, refused: subscription.refused.length, publishingIntervalMs: this.spec.publishingIntervalMs });
-        return await Promise.race([link.broken, subscription.ended]);
+        if (subscription.refused.length > 0) {
+          this.countError('node', subscription.refused[0]!.error, subscription.refused.length);
+          this.log.warn('opcua.items_refused', { points: subscription.refused.map(({ point, error }) => `${point.point.name}: ${error}`), polled: true });
+        }
+        // What the subscription could not take is polled, so every interval still says what became of it.
+        polled = { resolved: subscription.refused.map(({ point }) => point), unresolved: resolution.unresolved };
+        endings.push(subscription.ended);
       } catch (error) {
         if (!(error instanceof SubscriptionUnsupported)) throw error;
         this.mode = 'poll (fallback)';
         this.log.warn('opcua.poll_fallback', { reason: error.message });
       }
     }
-    const polling = startPolling(link, resolution.resolved, (outcome) => this.polled(outcome));
+    const polling = startPolling(link, polled, (outcome) => this.polled(outcome));
     try {
-      return await link.broken;
+      return await Promise.race(endings);
     } finally {
       polling.stop();
     }
   }
 
-  private received(readings: PointReading[]): void {
-    if (this.stopped || readings.length === 0) return;
-    this.stats.reads += readings.length;
-    this.noteQuality(readings);
-    this.setOnline();
+  private notified(readings: PointReading[]): void {
+    if (this.stopped) return;
+    this.received(readings);
     this.sink?.readings(this.device, readings);
   }
 
   private polled(outcome: PollOutcome): void {
     if (this.stopped) return;
-    if (outcome.failure) {
-      this.countError(outcome.failure, outcome.readings.find((reading) => reading.error)?.error ?? outcome.failure);
-    } else {
-      this.setOnline();
-    }
-    this.stats.reads += 1;
-    this.noteQuality(outcome.readings);
-    this.sink?.readings(this.device, outcome.readings);
+    if (outcome.failure) this.countError(outcome.failure, outcome.failed[0]?.error ?? outcome.failure);
+    if (outcome.unresolved.length > 0) this.countError('node', outcome.unresolved[0]!.error!, outcome.unresolved.length);
+    this.received(outcome.values);
+    const readings = [...outcome.values, ...outcome.failed, ...outcome.unresolved];
+    if (readings.length > 0) this.sink?.readings(this.device, readings);
+  }
+
+  /** Values the server sent: each is a read, and any one shows the link works. */
+  private received(values: PointReading[]): void {
+    if (values.length === 0) return;
+    this.stats.reads += values.length;
+    this.noteQuality(values);
+    this.setOnline();
   }
 
   /** Bad values the server reported count as `status` errors; any good one is a good read. */
@@ -170,25 +190,9 @@ export class OpcuaDriver implements DeviceDriver {
     if (bad > 0) this.countError('status', lastBad!, bad);
   }
 
-  private unresolvedReadings(resolution: Resolution): PointReading[] {
-    const timeMs = Date.now();
-    return resolution.unresolved.map(({ point, error }) => ({ point: point.name, value: null, timeMs, quality: 'bad' as const, raw: point.address.text, error }));
-  }
-
   private countError(kind: string, message: string, count = 1): void {
     this.stats.errors[kind] = (this.stats.errors[kind] ?? 0) + count;
     this.stats.lastError = message;
-  }
-
-  private pause(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const timer = setTimeout(done, ms);
-      function done() {
-        clearTimeout(timer);
-        resolve();
-      }
-      this.wake = done;
-    });
   }
 
   private setOnline(): void {

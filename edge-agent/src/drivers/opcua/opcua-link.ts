@@ -7,7 +7,9 @@
  */
 import { readFileSync } from 'node:fs';
 import { errorMessage, type Logger } from '@davy/runtime';
+import type { OPCUACertificateManager } from 'node-opcua-certificate-manager';
 import type { ClientSession, OPCUAClient, UserIdentityInfo } from 'node-opcua-client';
+import { certificateDer } from './agent-certificates.js';
 import { loadOpcua, type OpcuaLibrary } from './opcua-library.js';
 import type { OpcuaDevice } from './opcua-device.js';
 
@@ -19,6 +21,15 @@ export interface OperationLimits {
 }
 
 const defaultChunk = 1000;
+
+export interface LinkOptions {
+  /** The agent's certificates, open for as long as the caller makes links (see agent-certificates.ts). */
+  certificates: OPCUACertificateManager;
+  /** Keep the session alive with reads when quiet (a driver), or not (a one-shot command). */
+  keepAlive: boolean;
+  orphan?: ClientSession;
+  signal?: AbortSignal;
+}
 
 /** A failure with the kind health() counts it under. */
 export class OpcuaError extends Error {
@@ -52,37 +63,27 @@ export class OpcuaLink {
    * Connects and opens a session. `orphan`: the session of a link that broke while the server
    * may have lived on (a cut line): it is taken over on the new channel and closed, so the
    * server is not left holding it until it times out. After a server restart it is unknown
-   * there, and that costs one request.
+   * there, and that costs one request. `signal`: aborted while the channel is being opened, the
+   * channel is dropped at once (the server holds nothing of it yet); once the session is asked
+   * for, the open runs to its end (within connectTimeout and timeout) and the caller closes the
+   * link it gets, so no session is stranded on the server.
    */
-  static async open(spec: OpcuaDevice, log: Logger, options: { keepAlive: boolean; orphan?: ClientSession }): Promise<OpcuaLink> {
+  static async open(spec: OpcuaDevice, log: Logger, options: LinkOptions): Promise<OpcuaLink> {
     const library = await loadOpcua();
     const { opcua } = library;
     const identity = userIdentity(opcua, spec);
-    const certificates = library.certificateManager(spec.pkiDir, spec.trust.kind === 'auto');
-    await certificates.initialize();
-    if (spec.trust.kind === 'file') await certificates.trustCertificate(certificateDer(spec.trust.file));
-    const client = opcua.OPCUAClient.create({
-      applicationName: 'davy-agent',
-      clientName: `davy-agent/${spec.name}`,
-      clientCertificateManager: certificates,
-      securityMode: opcua.MessageSecurityMode[spec.securityMode],
-      securityPolicy: opcua.SecurityPolicy[spec.securityPolicy],
-      // Servers often advertise a host name the gateway cannot resolve (or a NAT'd address).
-      endpointMustExist: false,
-      // The driver reconnects, with its own backoff and a fresh session: never the client.
-      connectionStrategy: { maxRetry: 0, initialDelay: 100, maxDelay: 200 },
-      keepSessionAlive: options.keepAlive,
-      keepAliveInterval: spec.keepAliveMs,
-      requestedSessionTimeout: spec.sessionTimeoutMs,
-      defaultTransactionTimeout: spec.timeoutMs,
-      transportTimeout: spec.connectTimeoutMs,
-      // A session of a dead channel is not closed over it (that would wait out a timeout).
-      keepPendingSessionsOnDisconnect: true,
-    });
+    const client = createClient(library, spec, options.certificates, options.keepAlive);
+    const dropChannel = () => void client.disconnect();
+    options.signal?.addEventListener('abort', dropChannel, { once: true });
     let session: ClientSession | undefined;
     try {
-      await withTimeout(client.connect(spec.endpoint), spec.connectTimeoutMs, `no connection to ${spec.endpoint} within ${spec.connectTimeoutMs} ms`);
-      if (options.orphan) await closeOrphan(client, options.orphan, spec.timeoutMs, log);
+      options.signal?.throwIfAborted();
+      log.debug('opcua.connecting', { endpoint: spec.endpoint });
+      const channel = withTimeout(client.connect(spec.endpoint), spec.connectTimeoutMs, `no connection to ${spec.endpoint} within ${spec.connectTimeoutMs} ms`).then(() =>
+        options.orphan ? closeOrphan(client, options.orphan, spec.timeoutMs, log) : undefined,
+      );
+      await (options.signal ? untilAborted(channel, options.signal) : channel);
+      options.signal?.removeEventListener('abort', dropChannel);
       session = await withTimeout(client.createSession(identity), spec.connectTimeoutMs, `no session from ${spec.endpoint} within ${spec.connectTimeoutMs} ms`);
       const namespaceArray = await opcua.readNamespaceArray(session);
       const limits = await readLimits(library, session);
@@ -100,13 +101,15 @@ export class OpcuaLink {
       if (session) await session.close(true).catch(() => undefined);
       await withTimeout(client.disconnect(), 2_000, 'disconnect').catch(() => undefined);
       throw describeFailure(error, spec);
+    } finally {
+      options.signal?.removeEventListener('abort', dropChannel);
     }
   }
 
   private watch(): void {
     this.client.on('connection_lost', () => this.break('connection to the server lost'));
     this.client.on('close', (error?: Error | null) => this.break(error ? `connection closed: ${error.message}` : 'connection closed'));
-    this.session.on('keepalive_failure', () => this.break(`the server stopped answering (no keep-alive reply within ${this.spec.timeoutMs} ms)`));
+    this.session.on('keepalive_failure', () => this.break(`the server stopped answering (no keep-alive reply within ${replyTimeoutMs(this.library, this.spec)} ms)`));
     this.session.on('session_closed', (status) => this.break(`the server closed the session (${status.name})`));
   }
 
@@ -114,11 +117,6 @@ export class OpcuaLink {
     if (this.isBroken || this.closed) return;
     this.isBroken = true;
     this.breakWith(reason);
-  }
-
-  /** Ends the wait on `broken` without the link being broken, so close() still closes the session cleanly. */
-  release(): void {
-    this.breakWith('stopped');
   }
 
   /** Closes the session (deleting its subscriptions on the server) and the channel. */
@@ -136,6 +134,52 @@ export class OpcuaLink {
     await withTimeout(this.client.disconnect(), this.spec.timeoutMs, 'disconnect').catch(() => undefined);
     return this.session;
   }
+}
+
+/**
+ * Closes a session a broken link left on the server when no new link took it over (the driver
+ * stopped first), over a channel of its own: within connectTimeout + 2 × timeout. A server that
+ * does not answer by then ends it itself after sessionTimeout.
+ */
+export async function closeOrphanSession(spec: OpcuaDevice, log: Logger, certificates: OPCUACertificateManager, orphan: ClientSession): Promise<void> {
+  const client = createClient(await loadOpcua(), spec, certificates, false);
+  try {
+    await withTimeout(client.connect(spec.endpoint), spec.connectTimeoutMs, `no connection to ${spec.endpoint} within ${spec.connectTimeoutMs} ms`);
+    await closeOrphan(client, orphan, spec.timeoutMs, log);
+  } catch (error) {
+    log.debug('opcua.orphan_session_left', { reason: errorMessage(error), sessionTimeoutMs: spec.sessionTimeoutMs });
+  } finally {
+    await withTimeout(client.disconnect(), 2_000, 'disconnect').catch(() => undefined);
+  }
+}
+
+function createClient(library: OpcuaLibrary, spec: OpcuaDevice, certificates: OPCUACertificateManager, keepAlive: boolean): OPCUAClient {
+  const { opcua } = library;
+  return opcua.OPCUAClient.create({
+    applicationName: 'davy-agent',
+    clientName: `davy-agent/${spec.name}`,
+    clientCertificateManager: certificates,
+    securityMode: opcua.MessageSecurityMode[spec.securityMode],
+    securityPolicy: opcua.SecurityPolicy[spec.securityPolicy],
+    // Servers often advertise a host name the gateway cannot resolve (or a NAT'd address).
+    endpointMustExist: false,
+    // The driver reconnects, with its own backoff and a fresh session: never the client.
+    connectionStrategy: { maxRetry: 0, initialDelay: 100, maxDelay: 200 },
+    keepSessionAlive: keepAlive,
+    keepAliveInterval: spec.keepAliveMs,
+    requestedSessionTimeout: spec.sessionTimeoutMs,
+    defaultTransactionTimeout: spec.timeoutMs,
+    // The socket's idle timer is only a backstop: a server that stops answering is found by the
+    // keep-alive (in words that say so), never first by an idle socket.
+    transportTimeout: Math.max(spec.connectTimeoutMs, 2 * (spec.keepAliveMs + replyTimeoutMs(library, spec))),
+    // A session of a dead channel is not closed over it (that would wait out a timeout).
+    keepPendingSessionsOnDisconnect: true,
+  });
+}
+
+/** How long node-opcua waits for a reply: `timeout`, but never less than its own floor (5 s). */
+function replyTimeoutMs(library: OpcuaLibrary, spec: OpcuaDevice): number {
+  return Math.max(spec.timeoutMs, library.opcua.ClientSecureChannelLayer.minTransactionTimeout);
 }
 
 async function closeOrphan(client: OPCUAClient, orphan: ClientSession, timeoutMs: number, log: Logger): Promise<void> {
@@ -168,13 +212,6 @@ function userIdentity(opcua: OpcuaLibrary['opcua'], spec: OpcuaDevice): UserIden
         privateKey: readFileSync(auth.privateKeyFile, 'utf8'),
       };
   }
-}
-
-/** A certificate file, PEM or DER, as DER. */
-export function certificateDer(file: string): Buffer {
-  const content = readFileSync(file);
-  const pem = /-----BEGIN CERTIFICATE-----([\s\S]+?)-----END CERTIFICATE-----/.exec(content.toString('latin1'));
-  return pem ? Buffer.from(pem[1]!.replace(/\s+/g, ''), 'base64') : content;
 }
 
 async function readLimits(library: OpcuaLibrary, session: ClientSession): Promise<OperationLimits> {
@@ -220,6 +257,14 @@ export function withTimeout<T>(work: Promise<T>, timeoutMs: number, what: string
     timer = setTimeout(() => reject(new OpcuaError('timeout', what)), timeoutMs);
   });
   return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
+}
+
+/** `work`, or a rejection as soon as `signal` is aborted (the work goes on unwatched: its owner ends it). */
+function untilAborted<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
+  let stop!: () => void;
+  const aborted = new Promise<never>((_, reject) => (stop = () => reject(new OpcuaError('connection', 'stopped while connecting'))));
+  signal.addEventListener('abort', stop, { once: true });
+  return Promise.race([work, aborted]).finally(() => signal.removeEventListener('abort', stop));
 }
 
 export function chunks<T>(items: readonly T[], size: number): T[][] {

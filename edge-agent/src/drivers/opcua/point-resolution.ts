@@ -15,9 +15,15 @@ export interface ResolvedPoint {
   nodeIdText: string;
 }
 
+/** A point with no node on this server run, and why. */
+export interface UnresolvedPoint {
+  point: OpcuaPoint;
+  error: string;
+}
+
 export interface Resolution {
   resolved: ResolvedPoint[];
-  unresolved: Array<{ point: OpcuaPoint; error: string }>;
+  unresolved: UnresolvedPoint[];
 }
 
 export async function resolvePoints(link: OpcuaLink, points: readonly OpcuaPoint[]): Promise<Resolution> {

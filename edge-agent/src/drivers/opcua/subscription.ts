@@ -2,7 +2,9 @@
  * Subscribe mode: one subscription per session, its monitored items created in groups of one
  * set of parameters (sampling interval, queue size, deadband filter) and at most the server's
  * MaxMonitoredItemsPerCall each. Notifications become readings; those of one publish response
- * reach the sink together.
+ * reach the sink together. A server that refuses a later group as a whole (SubscriptionUnsupported)
+ * gets the subscription deleted before the error goes up, so the points the driver then polls are
+ * not also notified by the items created before.
  */
 import type { Logger } from '@davy/runtime';
 import type { ClientMonitoredItemGroup, ClientSubscription, MonitoringParametersOptions } from 'node-opcua-client';
@@ -59,6 +61,7 @@ export async function subscribe(
 
   // One reading per notification, handed over together once the publish response is processed.
   let pending: PointReading[] = [];
+  let muted = false;
   const flush = () => {
     const readings = pending;
     pending = [];
@@ -83,7 +86,7 @@ export async function subscribe(
       }
       items.on('changed', (_item, dataValue, index) => {
         const point = chunk[index];
-        if (!point) return;
+        if (!point || muted) return;
         if (pending.length === 0) setImmediate(flush);
         pending.push(readingFromDataValue(point.point.name, dataValue, Date.now()));
       });
@@ -96,23 +99,35 @@ export async function subscribe(
   };
 
   const refused: ActiveSubscription['refused'] = [];
-  for (const [key, group] of groupByParameters(points)) {
-    const first = group[0]!.point;
-    const parameters: MonitoringParametersOptions = {
-      samplingInterval: first.intervalMs,
-      queueSize: spec.queueSize ?? Math.max(1, Math.ceil(spec.publishingIntervalMs / Math.max(1, first.intervalMs))) + 1,
-      discardOldest: true,
-      filter: first.deadband ? dataChangeFilter(opcua, first.deadband) : null,
-    };
-    const failed = await monitor(group, parameters);
-    // A filter the server cannot apply to a node: monitor it without one rather than not at all.
-    const retry = failed.filter((item) => item.filtered && filterRefused.test(item.status));
-    if (retry.length > 0) {
-      log.warn('opcua.deadband_refused', { group: key, points: retry.map((item) => item.point.point.name), status: retry[0]!.status, fix: 'use an absolute deadband, or reportByException' });
-      const again = await monitor(retry.map((item) => item.point), { ...parameters, filter: null });
-      refused.push(...again.map((item) => ({ point: item.point, error: item.status })));
+  const monitorGroups = async (): Promise<void> => {
+    for (const [key, group] of groupByParameters(points)) {
+      const first = group[0]!.point;
+      const parameters: MonitoringParametersOptions = {
+        samplingInterval: first.intervalMs,
+        queueSize: spec.queueSize ?? Math.max(1, Math.ceil(spec.publishingIntervalMs / Math.max(1, first.intervalMs))) + 1,
+        discardOldest: true,
+        filter: first.deadband ? dataChangeFilter(opcua, first.deadband) : null,
+      };
+      const failed = await monitor(group, parameters);
+      // A filter the server cannot apply to a node: monitor it without one rather than not at all.
+      const retry = failed.filter((item) => item.filtered && filterRefused.test(item.status));
+      if (retry.length > 0) {
+        log.warn('opcua.deadband_refused', { group: key, points: retry.map((item) => item.point.point.name), status: retry[0]!.status, fix: 'use an absolute deadband, or reportByException' });
+        const again = await monitor(retry.map((item) => item.point), { ...parameters, filter: null });
+        refused.push(...again.map((item) => ({ point: item.point, error: item.status })));
+      }
+      refused.push(...failed.filter((item) => !retry.includes(item)).map((item) => ({ point: item.point, error: item.status })));
     }
-    refused.push(...failed.filter((item) => !retry.includes(item)).map((item) => ({ point: item.point, error: item.status })));
+  };
+
+  try {
+    await monitorGroups();
+  } catch (error) {
+    if (error instanceof SubscriptionUnsupported) {
+      muted = true;
+      await withTimeout(subscription.terminate(), spec.timeoutMs, 'DeleteSubscriptions');
+    }
+    throw error;
   }
   return { ended, refused, items: points.length - refused.length };
 }
