@@ -7,12 +7,9 @@
  */
 import path from 'node:path';
 import { describe, expect, it, type TestContext } from 'vitest';
-import { createLogger, sleep } from '@davy/runtime';
+import { createLogger, sleep, type Logger } from '@davy/runtime';
 import { ManagedProcess, TcpProxy, freePort, waitFor, type LogEvent } from '@davy/runtime/testing';
-import { LinePool } from '../src/drivers/modbus-rtu/line-pool.js';
-import { modbusRtuOverTcpDeviceSchema } from '../src/drivers/modbus-rtu/rtu-config.js';
-import { resolveModbusRtuOverTcpDevice } from '../src/drivers/modbus-rtu/rtu-device.js';
-import { ModbusRtuDriver } from '../src/drivers/modbus-rtu/rtu-driver.js';
+import { LinePool, ModbusRtuDriver, modbusRtuOverTcpDeviceSchema, resolveModbusRtuOverTcpDevice } from '../src/drivers/modbus-rtu/index.js';
 import { loadProfile } from '../src/profiles/index.js';
 import { RecordingSink } from './support/recording-sink.js';
 
@@ -41,11 +38,11 @@ async function simulatedLine(context: TestContext, args: string[], port = 0): Pr
 }
 
 /** Drivers for slaves on one line, sharing a pool of their own (tests run side by side). */
-function lineOfDrivers(context: TestContext, port: number, settings: Record<string, unknown>) {
+function lineOfDrivers(context: TestContext, port: number, settings: Record<string, unknown>, logger: Logger = log) {
   const pool = new LinePool();
   return (name: string, unitId: number) => {
     const document = modbusRtuOverTcpDeviceSchema.parse({ name, protocol: 'modbus-rtu-over-tcp', profile: readCounter, host: '127.0.0.1', port, unitId, ...settings });
-    const driver = new ModbusRtuDriver(resolveModbusRtuOverTcpDevice(document, loadProfile(readCounter)), log, pool);
+    const driver = new ModbusRtuDriver(resolveModbusRtuOverTcpDevice(document, loadProfile(readCounter)), logger, pool);
     context.onTestFinished(() => driver.stop());
     return driver;
   };
@@ -112,6 +109,27 @@ describe('Modbus RTU driver on a shared line', { timeout: 60_000 }, () => {
     }
   });
 
+  it.concurrent('a slave that never answers keeps its backoff when its line is rebuilt, and the line is rebuilt once', async (context) => {
+    // Unit 1 is configured in the agent, but nobody answers it: the line's only slave is dead.
+    const line = await simulatedLine(context, ['--unit', `9=${readCounter}`]);
+    const logged: string[] = [];
+    const recording = createLogger({ component: 'test', level: 'debug', sink: { write: (text: string) => logged.push(text) } });
+    const sink = new RecordingSink();
+    const dead = lineOfDrivers(context, line.port, { pollInterval: '20ms', timeout: '50ms' }, recording)('dead', 1);
+    dead.start(sink);
+    await sleep(3_000);
+    await dead.stop();
+
+    const tried = sink.of('dead').filter((reading) => !reading.error!.startsWith('not polled:'));
+    const backoffs = logged.filter((text) => (JSON.parse(text) as { event: string }).event === 'device.backoff');
+    // Offline after its third failed try; from then on every failed try draws the next, longer
+    // delay — none is a free full-rate try because the line was rebuilt in between.
+    expect(tried.length).toBeGreaterThanOrEqual(4);
+    expect(backoffs).toHaveLength(tried.length - 2);
+    // Rebuilt once, as its last slave went offline: not again at each later try.
+    expect(line.sim.events().filter((event) => event.event === 'modbus.connected')).toHaveLength(2);
+  });
+
   it.concurrent('a reply with a bad CRC or an exception is a bad reading of that poll only, and the slaves stay online', async (context) => {
     const line = await simulatedLine(context, ['--unit', `1=${readCounter}`, '--unit', `2=${readCounter}`, '--fault', '1=crc:3', '--fault', '2=busy:2']);
     const driver = lineOfDrivers(context, line.port, { pollInterval: '50ms' });
@@ -130,6 +148,21 @@ describe('Modbus RTU driver on a shared line', { timeout: 60_000 }, () => {
     expect(sink.events.map((event) => [event.body.device, event.type]).sort()).toEqual([['busy', 'device.online'], ['noisy', 'device.online']]);
     expect(noisy.health().errors).toEqual({ crc: sink.of('noisy').filter((reading) => reading.error === crc).length });
     expect(busy.health().errors).toEqual({ exception: sink.of('busy').filter((reading) => reading.error === exception).length });
+  });
+
+  it.concurrent('a reply that comes after the timeout is never taken as the answer to a later request', async (context) => {
+    // Every second reply comes 750 ms late, and the reply to the next request waits behind it, as
+    // on a slow 4G link to a serial server. The property is about time: the late reply arrives
+    // 150 ms after the next request left and 150 ms before that request's 300 ms timeout.
+    const line = await simulatedLine(context, ['--unit', `1=${readCounter}`, '--fault', '1=late:750:2']);
+    const sink = new RecordingSink();
+    const slow = lineOfDrivers(context, line.port, { pollInterval: '600ms', timeout: '300ms' })('slow', 1);
+    slow.start(sink);
+    await waitFor(() => sink.of('slow').length >= 6, { what: 'six polls', timeoutMs: 10_000 });
+    // The n-th read of the counter returns n: each good reading is the answer to its own request.
+    const noReply = 'no reply reading holding 0-1';
+    expect(values(sink, 'slow').slice(0, 6)).toEqual([1, noReply, 3, noReply, 5, noReply]);
+    expect(sink.events.map((event) => event.type)).toEqual(['device.online']);
   });
 
   it.concurrent('a dropped connection costs the read in flight; the line is rebuilt and the others lose nothing', async (context) => {

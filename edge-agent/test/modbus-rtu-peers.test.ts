@@ -1,7 +1,7 @@
 /**
  * The RTU driver against peers this project did not write: pymodbus (Debian's python3-pymodbus
  * 3.0.0rc1, its RTU framer) serving two slaves as RTU over TCP, and on a serial line — a socat
- * pty pair, pymodbus on one end, the agent (through modbus-serial and serialport) on the other.
+ * pty pair, pymodbus on one end, the agent (its own RTU framing, through serialport) on the other.
  * Also davy-sim on a pty, as the agent's serial peer for `device probe --serial`. Register values
  * are packed by Python's struct in fixtures/pymodbus_rtu_line.py, independently of Davy's codec.
  */
@@ -10,19 +10,15 @@ import path from 'node:path';
 import { describe, expect, it, type TestContext } from 'vitest';
 import { createLogger } from '@davy/runtime';
 import { ManagedProcess, freePort, runDavy, tempDir, waitFor } from '@davy/runtime/testing';
-import { ModbusConnection } from '../src/drivers/modbus/modbus-connection.js';
-import { LinePool } from '../src/drivers/modbus-rtu/line-pool.js';
-import { modbusRtuOverTcpDeviceSchema } from '../src/drivers/modbus-rtu/rtu-config.js';
-import { resolveModbusRtuOverTcpDevice } from '../src/drivers/modbus-rtu/rtu-device.js';
-import { rtuLink } from '../src/drivers/modbus-rtu/rtu-link.js';
-import { ModbusRtuDriver } from '../src/drivers/modbus-rtu/rtu-driver.js';
+import { LinePool, ModbusRtuDriver, modbusRtuOverTcpDeviceSchema, resolveModbusRtuOverTcpDevice } from '../src/drivers/modbus-rtu/index.js';
 import { bundledProfilesDir, loadProfile } from '../src/profiles/index.js';
+import { deviceTestRows } from './fixtures/device-test-table.js';
+import { pymodbus, untilListening, untilOpened } from './fixtures/pymodbus.js';
 import { RecordingSink } from './support/recording-sink.js';
 
 /** On a loaded machine a davy-sim process may take longer than the default 15 s to start. */
 const startupMs = 30_000;
 
-const script = path.join(import.meta.dirname, 'fixtures', 'pymodbus_rtu_line.py');
 const log = createLogger({ component: 'test', sink: { write: () => true } });
 
 /** What pymodbus serves, as `device test` prints it: point, raw registers, value, unit, quality. */
@@ -56,30 +52,6 @@ const temperatureController = [
   ['trip_setpoint', '0x05dc', '150', '°C', 'good'],
 ];
 
-/** `device test`'s table rows, each cut at the header's columns. */
-function rowsOf(output: string): string[][] {
-  const lines = output.split('\n');
-  const header = lines.findIndex((line) => line.startsWith('POINT '));
-  const starts = ['POINT', 'RAW', 'VALUE', 'UNIT', 'QUALITY'].map((name) => lines[header]!.indexOf(name));
-  return lines
-    .slice(header + 2)
-    .filter((line) => line.trim() !== '')
-    .map((line) => starts.map((start, i) => line.slice(start, starts[i + 1]).trim()));
-}
-
-/** Whether pymodbus takes connections yet, asked the way the agent connects. */
-async function listening(port: number): Promise<boolean> {
-  const connection = new ModbusConnection(rtuLink({ kind: 'tcp', host: '127.0.0.1', port }), 500);
-  try {
-    await connection.connect();
-    return true;
-  } catch {
-    return false;
-  } finally {
-    connection.close();
-  }
-}
-
 /** A folder for agent.yaml and the pty links, removed when the test ends. */
 function workspace(context: TestContext): string {
   const { dir, remove } = tempDir('davy-rtu-');
@@ -96,9 +68,9 @@ async function ptyPair(context: TestContext, dir: string): Promise<{ agentEnd: s
   return { agentEnd, deviceEnd };
 }
 
-function pymodbus(context: TestContext, args: string[]): ManagedProcess {
-  // Debian's own interpreter: pymodbus is installed for it, not for other pythons on PATH.
-  const server = new ManagedProcess('pymodbus', '/usr/bin/python3', [script, ...args]);
+/** pymodbus serving the line of fixtures/pymodbus_rtu_line.py, stopped when the test ends. */
+function rtuLine(context: TestContext, args: string[]): ManagedProcess {
+  const server = pymodbus('pymodbus_rtu_line.py', args);
   context.onTestFinished(() => server.stop());
   return server;
 }
@@ -112,18 +84,18 @@ function agentConfig(dir: string, devices: string[]): string {
 describe('davy-agent against pymodbus on an RTU line', { timeout: 60_000 }, () => {
   it.concurrent('reads two slaves through pymodbus\'s RTU over TCP', async (context) => {
     const port = await freePort();
-    pymodbus(context, ['tcp', String(port)]);
-    await waitFor(() => listening(port), { what: `pymodbus on port ${port}`, timeoutMs: 20_000 });
+    rtuLine(context, ['tcp', String(port)]);
+    await untilListening(port);
     const config = agentConfig(workspace(context), [
       `{ name: gas-1, protocol: modbus-rtu-over-tcp, profile: gas-flow-computer, host: 127.0.0.1, port: ${port}, unitId: 1 }`,
       `{ name: ttc-2, protocol: modbus-rtu-over-tcp, profile: transformer-temperature-controller, host: 127.0.0.1, port: ${port}, unitId: 2 }`,
     ]);
     const gas = await runDavy('edge-agent', ['device', 'test', 'gas-1', '--config', config]);
     expect(gas.output.split('\n')[0]).toMatch(new RegExp(`^gas-1 \\(gas-flow-computer\\) at 127\\.0\\.0\\.1:${port} unit 1 \\(RTU over TCP\\): 11 points in \\d+ ms$`));
-    expect(rowsOf(gas.output)).toEqual(gasFlowComputer);
+    expect(deviceTestRows(gas.output)).toEqual(gasFlowComputer);
     expect(gas.code).toBe(0);
     const ttc = await runDavy('edge-agent', ['device', 'test', 'ttc-2', '--config', config]);
-    expect(rowsOf(ttc.output)).toEqual(temperatureController);
+    expect(deviceTestRows(ttc.output)).toEqual(temperatureController);
     expect(ttc.code).toBe(0);
 
     // Both slaves polled over the one shared line, turn by turn, for a dozen polls each.
@@ -151,24 +123,17 @@ describe('davy-agent against pymodbus on an RTU line', { timeout: 60_000 }, () =
   it.concurrent('reads a slave through a serial port: socat\'s pty pair, pymodbus on the other end', async (context) => {
     const dir = workspace(context);
     const { agentEnd, deviceEnd } = await ptyPair(context, dir);
-    const server = pymodbus(context, ['serial', deviceEnd]);
-    await server.waitForLine((line) => line.includes('pymodbus RTU line ready'), 20_000, 'pymodbus');
+    await untilOpened(rtuLine(context, ['serial', deviceEnd]), deviceEnd);
     const config = agentConfig(dir, [
       `{ name: gas-1, protocol: modbus-rtu, profile: gas-flow-computer, port: ${agentEnd}, baudRate: 9600, parity: none, unitId: 1 }`,
       `{ name: ttc-2, protocol: modbus-rtu, profile: transformer-temperature-controller, port: ${agentEnd}, unitId: 2 }`,
     ]);
-    // pymodbus opens its end a moment after it prints: the first read may find nobody there yet.
-    const gas = await waitFor(
-      async () => {
-        const run = await runDavy('edge-agent', ['device', 'test', 'gas-1', '--config', config]);
-        return run.code === 0 && run;
-      },
-      { what: 'a good read through the pty pair', timeoutMs: 20_000, intervalMs: 200 },
-    );
+    const gas = await runDavy('edge-agent', ['device', 'test', 'gas-1', '--config', config]);
     expect(gas.output.split('\n')[0]).toMatch(new RegExp(`^gas-1 \\(gas-flow-computer\\) at ${agentEnd.replaceAll('/', '\\/')} 9600 8N1 unit 1: 11 points in \\d+ ms$`));
-    expect(rowsOf(gas.output)).toEqual(gasFlowComputer);
+    expect(deviceTestRows(gas.output)).toEqual(gasFlowComputer);
+    expect(gas.code).toBe(0);
     const ttc = await runDavy('edge-agent', ['device', 'test', 'ttc-2', '--config', config]);
-    expect(rowsOf(ttc.output)).toEqual(temperatureController);
+    expect(deviceTestRows(ttc.output)).toEqual(temperatureController);
     expect(ttc.code).toBe(0);
   });
 

@@ -6,13 +6,8 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { formatTable, parseDurationMs, parseHostPort, UsageError, type HostPort } from '@davy/runtime';
 import { loadAgentConfig } from '../config/load-agent-config.js';
-import { isBitTable, modbusTables, type ModbusTable } from '../drivers/modbus/data-types.js';
-import { ModbusConnection, type ModbusLink } from '../drivers/modbus/modbus-connection.js';
-import { formatRegisters } from '../drivers/modbus/point-readings.js';
-import { interpretRegisters, orderNames } from '../drivers/modbus/register-interpretations.js';
-import { modbusTcpLink } from '../drivers/modbus/tcp-link.js';
-import type { Parity } from '../drivers/modbus-rtu/rtu-line.js';
-import { rtuLink } from '../drivers/modbus-rtu/rtu-link.js';
+import { formatRegisters, interpretRegisters, isBitTable, ModbusTcpConnection, modbusTables, orderNames, type ModbusConnection, type ModbusTable } from '../drivers/modbus/index.js';
+import { defaultInterFrameGapMs, RtuConnection, type Parity, type RtuLine } from '../drivers/modbus-rtu/index.js';
 import type { ResolvedDevice } from '../drivers/registry.js';
 import { configOption } from './config-option.js';
 
@@ -32,9 +27,8 @@ interface ProbeOptions {
 }
 
 interface Target {
-  link: ModbusLink;
+  connection: ModbusConnection;
   unitId: number;
-  timeoutMs: number;
 }
 
 const defaultTimeoutMs = 1000;
@@ -49,7 +43,7 @@ export function probeCommand(): Command {
     .option('--serial <path>', 'probe a Modbus RTU device on a serial port, e.g. /dev/ttyUSB0')
     .addOption(new Option('--baud <rate>', 'serial: the line speed').argParser(integerIn(300, 921_600)).default(9600))
     .addOption(new Option('--parity <parity>', 'serial: the parity').choices(['none', 'even', 'odd']).default('none'))
-    .addOption(new Option('--stop-bits <bits>', 'serial: stop bits').choices(['1', '2']).argParser(Number).default(1))
+    .addOption(new Option('--stop-bits <bits>', 'serial: stop bits, 1 or 2').argParser(integerIn(1, 2)).default(1))
     .addOption(new Option('--unit-id <id>', 'the unit (slave) id (default: the device\'s, else 1)').argParser(integerIn(0, 255)))
     .addOption(new Option('--table <table>', 'the table to read').choices(modbusTables).default('holding'))
     .addOption(new Option('--address <address>', 'the 0-based first address (holding register 40001 in a manual is 0)').argParser(integerIn(0, 65535)).default(0))
@@ -63,20 +57,20 @@ export function probeCommand(): Command {
       if (options.address + options.count > 65536) throw new UsageError(`--address ${options.address} --count ${options.count} runs past the last address, 65535`);
       const target = name === undefined ? targetFromFlags(options) : targetFromConfig(name, options);
       const range = { table: options.table, start: options.address, count: options.count };
-      const connection = new ModbusConnection(target.link, target.timeoutMs);
+      const { connection, unitId } = target;
       const started = Date.now();
       await connection.connect();
       let data: Buffer;
       try {
-        data = await connection.read(target.unitId, range);
+        data = await connection.read(unitId, range);
       } catch (error) {
-        throw new Error(`${target.link.where} unit ${target.unitId}: ${(error as Error).message}`);
+        throw new Error(`${connection.where} unit ${unitId}: ${(error as Error).message}`);
       } finally {
         connection.close();
       }
       const last = options.address + options.count - 1;
       const what = `${options.table} ${options.address}-${last} (${options.count} ${bits ? 'bits' : 'registers'})`;
-      process.stdout.write(`${target.link.where} unit ${target.unitId}: ${what} read in ${Date.now() - started} ms\n\n`);
+      process.stdout.write(`${connection.where} unit ${unitId}: ${what} read in ${Date.now() - started} ms\n\n`);
       process.stdout.write(bits ? bitTable(data, options.address) : registerTables(data, options.address));
     });
 }
@@ -90,12 +84,13 @@ function targetFromFlags(options: ProbeOptions): Target {
         : `${given.join(' and ')}: probe one device at a time`,
     );
   }
-  const link = options.tcp
-    ? modbusTcpLink(options.tcp.host, options.tcp.port)
-    : options.rtuOverTcp
-      ? rtuLink({ kind: 'tcp', ...options.rtuOverTcp })
-      : rtuLink({ kind: 'serial', path: options.serial!, baudRate: options.baud, parity: options.parity, dataBits: 8, stopBits: options.stopBits });
-  return { link, unitId: options.unitId ?? 1, timeoutMs: options.timeout ?? defaultTimeoutMs };
+  const timeoutMs = options.timeout ?? defaultTimeoutMs;
+  const unitId = options.unitId ?? 1;
+  if (options.tcp) return { connection: new ModbusTcpConnection(options.tcp.host, options.tcp.port, timeoutMs), unitId };
+  const line: RtuLine = options.rtuOverTcp
+    ? { kind: 'tcp', ...options.rtuOverTcp }
+    : { kind: 'serial', path: options.serial!, baudRate: options.baud, parity: options.parity, dataBits: 8, stopBits: options.stopBits };
+  return { connection: new RtuConnection(line, defaultInterFrameGapMs(line), timeoutMs), unitId };
 }
 
 function targetFromConfig(name: string, options: ProbeOptions): Target {
@@ -105,10 +100,10 @@ function targetFromConfig(name: string, options: ProbeOptions): Target {
   if (!device) throw new UsageError(`no device "${name}" in ${config.file}; devices: ${config.devices.map((d) => d.name).join(', ') || '(none)'}`);
   switch (device.protocol) {
     case 'modbus-tcp':
-      return { link: modbusTcpLink(device.host, device.port), unitId: options.unitId ?? device.unitId, timeoutMs: options.timeout ?? device.timeoutMs };
+      return { connection: new ModbusTcpConnection(device.host, device.port, options.timeout ?? device.timeoutMs), unitId: options.unitId ?? device.unitId };
     case 'modbus-rtu':
     case 'modbus-rtu-over-tcp':
-      return { link: rtuLink(device.line), unitId: options.unitId ?? device.unitId, timeoutMs: options.timeout ?? device.timeoutMs };
+      return { connection: new RtuConnection(device.line, device.interFrameGapMs, options.timeout ?? device.timeoutMs), unitId: options.unitId ?? device.unitId };
     default:
       throw new UsageError(`device ${name} is a ${device.protocol} device: probe reads Modbus devices (modbus-tcp, modbus-rtu, modbus-rtu-over-tcp)`);
   }

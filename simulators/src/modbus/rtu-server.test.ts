@@ -134,6 +134,18 @@ describe('RTU over TCP', () => {
     expect(client.received).toEqual(Buffer.alloc(0));
   });
 
+  it('holds a late reply, and the replies behind it, for the late fault\'s delay', async () => {
+    const client = await serve(new SimulatedLine(new Map([[1, slave([7])]]), [parseFault('1=late:300:2')]));
+    const reply = rtuFrame(1, hex('03 02 0007'));
+    client.send(read(1, 0, 1));
+    expect(await client.after(30)).toEqual(reply);
+    client.send(read(1, 0, 1));
+    client.send(read(1, 0, 1));
+    // The property is about time: nothing in the first 150 ms of the 300 ms delay, then both replies in order.
+    expect(await client.after(150)).toEqual(Buffer.alloc(0));
+    expect(await client.after(300)).toEqual(Buffer.concat([reply, reply]));
+  });
+
   it('with a line speed, replies as late as the line would carry request and reply', async () => {
     const client = await serve(new SimulatedLine(new Map([[1, slave(new Array<number>(100).fill(7))]])), 9600);
     const started = performance.now();
@@ -149,7 +161,11 @@ describe('faults given on the command line', () => {
   it('reads UNIT=KIND[:EVERY] and names what is wrong', () => {
     expect(parseFault('3=silent')).toEqual({ unitId: 3, kind: 'silent', every: 1 });
     expect(parseFault('12=crc:5')).toEqual({ unitId: 12, kind: 'crc', every: 5 });
-    expect(() => parseFault('3=slow')).toThrow('"3=slow" is not UNIT=KIND[:EVERY] with a unit 1-247, KIND one of silent, busy, crc, drop and EVERY ≥ 1, e.g. 3=silent or 2=crc:5');
+    expect(parseFault('1=late:2500')).toEqual({ unitId: 1, kind: 'late', every: 1, delayMs: 2500 });
+    expect(parseFault('1=late:2500:3')).toEqual({ unitId: 1, kind: 'late', every: 3, delayMs: 2500 });
+    expect(() => parseFault('3=slow')).toThrow('"3=slow" is not UNIT=KIND[:EVERY] with a unit 1-247, KIND one of silent, busy, crc, drop, late and EVERY ≥ 1, e.g. 3=silent, 2=crc:5 or 1=late:2500');
+    expect(() => parseFault('1=late')).toThrow(/^"1=late" is not UNIT=KIND/);
+    expect(() => parseFault('2=crc:5:1')).toThrow(/^"2=crc:5:1" is not UNIT=KIND/);
     expect(() => parseFault('0=silent')).toThrow(/^"0=silent" is not UNIT=KIND/);
     expect(() => parseFault('4=busy:0')).toThrow(/^"4=busy:0" is not UNIT=KIND/);
   });

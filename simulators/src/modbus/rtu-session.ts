@@ -71,7 +71,9 @@ export class RtuSession {
       this.log.debug('modbus.exchange', { ...exchange, reply: 'none', fault: answer.fault });
       return;
     }
-    if (this.lineSpeed !== undefined) await sleep(((request.length + answer.frame.length) * bitsPerByte * 1000) / this.lineSpeed);
+    const lineMs = this.lineSpeed === undefined ? 0 : ((request.length + answer.frame.length) * bitsPerByte * 1000) / this.lineSpeed;
+    // Held in the chain: the replies to the requests behind it wait too, as on a slow link.
+    if (lineMs + (answer.delayMs ?? 0) > 0) await sleep(lineMs + (answer.delayMs ?? 0));
     if (this.stream.destroyed) return;
     // Taken before the write: the reply cannot leave earlier than this.
     const repliedMs = clockMs();

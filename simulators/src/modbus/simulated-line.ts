@@ -13,8 +13,8 @@ export interface LineSlave {
 }
 
 export type LineAnswer =
-  /** `fault`: the reply is the fault's (busy, crc) rather than the slave's own. */
-  | { kind: 'reply'; frame: Buffer; fault?: FaultKind }
+  /** `fault`: the reply is the fault's (busy, crc, late) rather than the slave's own; `delayMs`: held back that long. */
+  | { kind: 'reply'; frame: Buffer; fault?: FaultKind; delayMs?: number }
   | { kind: 'none'; fault?: FaultKind }
   | { kind: 'drop' };
 
@@ -34,7 +34,8 @@ export class SimulatedLine {
   answer(unitId: number, pdu: Buffer): LineAnswer {
     const slave = unitId === 0 ? undefined : (this.slaves.get(unitId) ?? this.anyUnit);
     if (!slave) return { kind: 'none' };
-    const fault = this.plan.next(unitId);
+    const planned = this.plan.next(unitId);
+    const fault = planned?.kind;
     switch (fault) {
       case 'silent':
         return { kind: 'none', fault };
@@ -51,7 +52,7 @@ export class SimulatedLine {
         }
         const frame = rtuFrame(unitId, reply.subarray(mbapHeaderBytes));
         if (fault === 'crc') frame[frame.length - 1]! ^= 0xff;
-        return { kind: 'reply', frame, fault };
+        return { kind: 'reply', frame, fault, delayMs: planned?.delayMs };
       }
     }
   }

@@ -17,7 +17,7 @@ const overTcp = (name: string, unitId: number, extra: Record<string, unknown> = 
   resolveModbusRtuOverTcpDevice(modbusRtuOverTcpDeviceSchema.parse({ name, protocol: 'modbus-rtu-over-tcp', profile: 'belt-scale', host: '127.0.0.1', port: 9, unitId, ...extra }), profile);
 const serial = (name: string, unitId: number, extra: Record<string, unknown> = {}) =>
   resolveModbusRtuDevice(modbusRtuDeviceSchema.parse({ name, protocol: 'modbus-rtu', profile: 'belt-scale', port: '/tmp/davy-test-no-such-tty', unitId, ...extra }), profile);
-const member = (device: string, unitId: number): LineMember => ({ device, unitId, isOnline: false, connected: () => undefined, connectFailed: () => undefined });
+const member = (device: string, unitId: number): LineMember => ({ device, unitId, isOnline: false, connectFailed: () => undefined });
 
 describe('lines shared by devices', () => {
   it('gives devices on one host:port one line, and refuses a unit id already polled there', () => {

@@ -5,7 +5,7 @@
  * in rotation, so a slave with many requests per poll cannot hold the others up.
  */
 import { sleep } from '@davy/runtime';
-import { ModbusReadError } from '../modbus/modbus-connection.js';
+import { ModbusReadError } from '../modbus/index.js';
 
 interface Pending {
   exchange: () => Promise<unknown>;

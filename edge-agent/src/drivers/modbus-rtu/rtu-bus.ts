@@ -1,13 +1,14 @@
 /**
  * One RTU line and the devices (slaves) on it: ONE connection, kept open with backoff, and ONE
- * scheduler that every request of every slave goes through. The line is rebuilt only when no
- * slave on it answers any more: one dead slave must not cost the live ones their connection.
+ * scheduler that every request of every slave goes through. The line is rebuilt when the last
+ * slave that answered stops answering — once, not at each later try: one dead slave must not
+ * cost the live ones their connection, and a rebuild gives no dead slave its tries back (each
+ * slave's failures and backoff are its own, and outlive the connection).
  */
 import { sleep, type Logger } from '@davy/runtime';
-import { ConnectionKeeper } from '../modbus/connection-keeper.js';
-import { ModbusConnection, ModbusReadError, type ReadRange, type TableData } from '../modbus/modbus-connection.js';
+import { ConnectionKeeper, ModbusReadError, type ReadRange, type TableData } from '../modbus/index.js';
 import { LineScheduler } from './line-scheduler.js';
-import { rtuLink } from './rtu-link.js';
+import { RtuConnection } from './rtu-connection.js';
 import { lineAddress, type RtuLine } from './rtu-line.js';
 
 /** What the line needs of a device on it. */
@@ -15,7 +16,6 @@ export interface LineMember {
   readonly device: string;
   readonly unitId: number;
   readonly isOnline: boolean;
-  connected(): void;
   connectFailed(message: string): void;
 }
 
@@ -35,11 +35,8 @@ export class RtuBus {
   ) {
     this.where = lineAddress(line);
     this.scheduler = new LineScheduler(gapMs, this.where);
-    this.keeper = new ConnectionKeeper(() => new ModbusConnection(rtuLink(line), connectTimeoutMs), {
-      connected: () => {
-        this.log.info('line.connected', { devices: [...this.members.values()].map((member) => member.device) });
-        for (const member of this.members.values()) member.connected();
-      },
+    this.keeper = new ConnectionKeeper(() => new RtuConnection(line, gapMs, connectTimeoutMs, log), {
+      connected: () => this.log.info('line.connected', { devices: [...this.members.values()].map((member) => member.device) }),
       failed: (message) => {
         for (const member of this.members.values()) member.connectFailed(message);
       },
@@ -85,7 +82,7 @@ export class RtuBus {
     });
   }
 
-  /** A member went offline: when none answers any more, the line itself is suspect. */
+  /** A member stopped answering (called once as it goes offline): when none answers any more, the line itself is suspect. */
   memberOffline(): void {
     if ([...this.members.values()].some((member) => member.isOnline)) return;
     this.log.warn('line.reconnect', { reason: 'no device on the line answers' });

@@ -1,6 +1,6 @@
 /** A Modbus RTU device resolved against its profile: its line, its slave address, its points. */
 import type { DeviceProfile } from '../../profiles/index.js';
-import { planLimitsOf, resolveModbusPoints, type ModbusPolledDevice } from '../modbus/modbus-points.js';
+import { resolveModbusPolling, type ModbusPolledDevice } from '../modbus/index.js';
 import type { ModbusRtuDeviceDocument, ModbusRtuOverTcpDeviceDocument } from './rtu-config.js';
 import { defaultInterFrameGapMs, type RtuLine } from './rtu-line.js';
 
@@ -29,7 +29,6 @@ function resolveOnLine(device: ModbusRtuDeviceDocument | ModbusRtuOverTcpDeviceD
     unitId: device.unitId,
     timeoutMs: device.timeout,
     offlineAfterFailures: device.offlineAfterFailures,
-    limits: planLimitsOf(device),
-    points: resolveModbusPoints(device, profile),
+    ...resolveModbusPolling(device, profile),
   };
 }

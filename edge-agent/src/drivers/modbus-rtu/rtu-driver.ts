@@ -2,25 +2,21 @@
  * Polls one slave on a Modbus RTU line. The points, poll groups, decoding, bad readings and
  * online/offline events are the Modbus TCP driver's; what differs is that every request goes
  * through the line's one scheduler, shared with the other slaves on it, and that a slave which
- * stops answering is backed off: once offline, it is tried again only after an exponentially
- * growing delay (1 s to 30 s, jittered), and its polls in between are bad readings that say so
- * without touching the line. So a dead slave costs the live ones at most one timeout per try.
+ * stops answering is backed off: after `offlineAfterFailures` polls without an answer it is
+ * offline, and each later try that fails draws a longer delay before the next (below 1 s, 2 s,
+ * 4 s … 30 s: full jitter), its polls in between bad readings that say so without touching the
+ * line. Its failures and backoff are its own, so a rebuilt line gives it no tries back. So a
+ * dead slave costs the live ones one timeout per try, and a handful of tries a minute.
  */
 import { Backoff, formatDurationMs, sleep, type Logger } from '@davy/runtime';
 import type { DeviceDriver, DeviceHealth, PointReading, ReadingSink } from '../driver.js';
-import { DeviceStatus } from '../modbus/device-status.js';
-import { readGroup } from '../modbus/group-read.js';
-import { ModbusConnection, type ReadRange } from '../modbus/modbus-connection.js';
-import type { ModbusPoint } from '../modbus/modbus-points.js';
-import { badReadings } from '../modbus/point-readings.js';
-import { planPollGroups, type PollGroup } from '../modbus/poll-groups.js';
-import { PollTimers } from '../modbus/poll-timers.js';
+import { DeviceStatus, planPollGroups, PollTimers, readGroup, unreadGroup, type ModbusPoint, type PollGroup, type ReadRange } from '../modbus/index.js';
 import { LineScheduler } from './line-scheduler.js';
 import { agentLines, type LinePool } from './line-pool.js';
 import { RtuBus, type LineMember } from './rtu-bus.js';
+import { RtuConnection } from './rtu-connection.js';
 import type { ModbusRtuDevice } from './rtu-device.js';
 import { lineAddress } from './rtu-line.js';
-import { rtuLink } from './rtu-link.js';
 
 export class ModbusRtuDriver implements DeviceDriver {
   readonly device: string;
@@ -56,7 +52,6 @@ export class ModbusRtuDriver implements DeviceDriver {
       get isOnline() {
         return status.isOnline;
       },
-      connected: () => status.connected(),
       connectFailed: (message) => status.connectFailed(message),
     };
   }
@@ -95,7 +90,7 @@ export class ModbusRtuDriver implements DeviceDriver {
 
   /** On a line of its own, for `davy-agent device test` (a running agent holds a serial port: stop it first). */
   async readOnce(): Promise<PointReading[]> {
-    const connection = new ModbusConnection(rtuLink(this.spec.line), this.spec.timeoutMs);
+    const connection = new RtuConnection(this.spec.line, this.spec.interFrameGapMs, this.spec.timeoutMs);
     await connection.connect();
     const line = new LineScheduler(this.spec.interFrameGapMs, connection.where);
     try {
@@ -114,7 +109,7 @@ export class ModbusRtuDriver implements DeviceDriver {
   private async poll(group: PollGroup): Promise<void> {
     const bus = this.bus!;
     if (!this.status.isOnline && this.retryAtMs > 0 && (Date.now() < this.retryAtMs || this.trying)) {
-      this.sink?.readings(this.device, badReadings(group.reads, `not polled: ${this.retryReason}`, Date.now()));
+      this.sink?.readings(this.device, unreadGroup(group, `not polled: ${this.retryReason}`));
       return;
     }
     if (!bus.isConnected) {
@@ -122,7 +117,7 @@ export class ModbusRtuDriver implements DeviceDriver {
       await Promise.race([bus.ensureConnected(), sleep(this.spec.timeoutMs)]);
       if (this.stopped) return;
       if (!bus.isConnected) {
-        this.sink?.readings(this.device, badReadings(group.reads, `not connected: ${this.status.lastFailure ?? 'connecting'}`, Date.now()));
+        this.sink?.readings(this.device, unreadGroup(group, `not connected: ${this.status.lastFailure ?? 'connecting'}`));
         return;
       }
     }
@@ -139,11 +134,12 @@ export class ModbusRtuDriver implements DeviceDriver {
         this.backoff.reset();
         this.retryAtMs = 0;
       } else if (this.status.pollFailed(outcome.failure ?? 'no reply', this.spec.offlineAfterFailures)) {
+        const wentOffline = this.retryAtMs === 0;
         const delayMs = this.backoff.nextDelayMs();
         this.retryAtMs = Date.now() + delayMs;
         this.retryReason = `unit ${this.spec.unitId} is offline (${outcome.failure ?? 'no reply'}); next try in ${formatDurationMs(delayMs)}`;
         this.log.debug('device.backoff', { unitId: this.spec.unitId, delayMs: Math.round(delayMs) });
-        bus.memberOffline();
+        if (wentOffline) bus.memberOffline();
       }
     } finally {
       this.trying = false;

@@ -1,8 +1,7 @@
 /** The two ways to reach a Modbus RTU line, as agent.yaml names them; both run ModbusRtuDriver. */
 import type { Logger } from '@davy/runtime';
 import type { DriverEntry } from '../driver-entry.js';
-import { checkReadLimits } from '../modbus/modbus-points.js';
-import { planPollGroups, requestsPerCycle } from '../modbus/poll-groups.js';
+import { checkModbusDevice, planPollGroups, requestsPerCycle } from '../modbus/index.js';
 import { modbusRtuDeviceSchema, modbusRtuOverTcpDeviceSchema } from './rtu-config.js';
 import { resolveModbusRtuDevice, resolveModbusRtuOverTcpDevice, type ModbusRtuDevice } from './rtu-device.js';
 import { ModbusRtuDriver } from './rtu-driver.js';
@@ -11,7 +10,7 @@ import { describeLine } from './rtu-line.js';
 
 const common = {
   profileProtocol: 'modbus',
-  check: checkReadLimits,
+  check: checkModbusDevice,
   checkAll: (devices: ModbusRtuDevice[]) => lineConflicts(devices).map(({ device, conflict }) => ({ device, problem: { path: [], ...conflict } })),
   create: (device: ModbusRtuDevice, log: Logger) => new ModbusRtuDriver(device, log),
   describe: (device: ModbusRtuDevice) => ({

@@ -12,7 +12,7 @@ describe('serial port support', () => {
     };
     expect(serialSupportProblem(missing)).toBe(
       'serial port support is not installed: the optional package serialport cannot be loaded (MODULE_NOT_FOUND); ' +
-        'fix: install the agent with its optional dependencies (pnpm install, without --no-optional), or add serialport@13 beside modbus-serial',
+        'fix: install the agent with its optional dependencies (pnpm install, without --no-optional), or add serialport@13 to it',
     );
   });
 });

@@ -1,7 +1,8 @@
 /**
  * One poll of a poll group: its reads one after another, each reply decoded, each failure
- * counted by kind and turned into bad readings, scale factors applied last. The transport only
- * supplies `exchange`, which sends one request and returns the reply's data.
+ * counted by kind and turned into bad readings, then scale factors applied and the device's map
+ * checked. The transport only supplies `exchange`, which sends one request and returns the
+ * reply's data.
  */
 import { errorMessage } from '@davy/runtime';
 import type { PointReading } from '../driver.js';
@@ -11,6 +12,7 @@ import type { ModbusPoint } from './modbus-points.js';
 import { badReadings, decodeRead } from './point-readings.js';
 import type { PollGroup } from './poll-groups.js';
 import type { RegisterRead } from './register-plan.js';
+import { checkDeviceMap } from './map-check.js';
 import { applyScaleFactors } from './scale-factors.js';
 
 export interface GroupReadOptions {
@@ -25,10 +27,15 @@ export interface GroupReadOptions {
 
 export interface GroupOutcome {
   readings: PointReading[];
-  /** Some read got an answer (data, or an exception reply: the device is there). */
+  /** Some read got an answer (data, or an exception reply from the device itself: it is there). */
   answered: boolean;
   /** The first failure's message, for the offline event. */
   failure?: string;
+}
+
+/** The readings of a poll that could not be made (no connection, a slave backed off): bad, saying why. */
+export function unreadGroup(group: PollGroup, error: string): PointReading[] {
+  return badReadings(group.reads, error, Date.now()).filter((reading) => group.reported.has(reading.point));
 }
 
 export async function readGroup(
@@ -54,7 +61,7 @@ export async function readGroup(
       const message = errorMessage(error);
       status.readFailed(kind, message);
       failure ??= message;
-      if (kind === 'exception') answered = true;
+      if (error instanceof ModbusReadError && error.deviceAnswered) answered = true;
       readings.push(...badReadings([read], message, Date.now()));
       if (kind === 'timeout' && options.stopAfterTimeout) {
         readings.push(...badReadings(group.reads.slice(index + 1), `not read: ${message} earlier in this poll`, Date.now()));
@@ -62,5 +69,6 @@ export async function readGroup(
       }
     }
   }
-  return { readings: applyScaleFactors(readings, points), answered, failure };
+  const checked = checkDeviceMap(applyScaleFactors(readings, points), group.expectations);
+  return { readings: checked.filter((reading) => group.reported.has(reading.point)), answered, failure };
 }

@@ -1,6 +1,6 @@
 /** A Modbus TCP device resolved against its profile: where it answers, and its points. */
 import type { DeviceProfile } from '../../profiles/index.js';
-import { planLimitsOf, resolveModbusPoints, type ModbusPolledDevice } from './modbus-points.js';
+import { resolveModbusPolling, type ModbusPolledDevice } from './modbus-points.js';
 import type { ModbusTcpDeviceDocument } from './modbus-tcp-config.js';
 
 export interface ModbusTcpDevice extends ModbusPolledDevice {
@@ -19,7 +19,6 @@ export function resolveModbusTcpDevice(device: ModbusTcpDeviceDocument, profile:
     unitId: device.unitId,
     timeoutMs: device.timeout,
     offlineAfterFailures: device.offlineAfterFailures,
-    limits: planLimitsOf(device),
-    points: resolveModbusPoints(device, profile),
+    ...resolveModbusPolling(device, profile),
   };
 }

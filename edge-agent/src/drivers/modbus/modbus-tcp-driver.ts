@@ -9,14 +9,13 @@ import { sleep, type Logger } from '@davy/runtime';
 import type { DeviceDriver, DeviceHealth, PointReading, ReadingSink } from '../driver.js';
 import { ConnectionKeeper } from './connection-keeper.js';
 import { DeviceStatus } from './device-status.js';
-import { readGroup } from './group-read.js';
-import { ModbusConnection } from './modbus-connection.js';
+import { readGroup, unreadGroup } from './group-read.js';
+import type { ModbusConnection } from './modbus-connection.js';
 import type { ModbusTcpDevice } from './modbus-device.js';
 import type { ModbusPoint } from './modbus-points.js';
-import { badReadings } from './point-readings.js';
 import { planPollGroups, type PollGroup } from './poll-groups.js';
 import { PollTimers } from './poll-timers.js';
-import { modbusTcpLink } from './tcp-link.js';
+import { ModbusTcpConnection } from './tcp-connection.js';
 
 // Where bench/modbus.ts takes the planner's groups from.
 export { planPollGroups } from './poll-groups.js';
@@ -85,7 +84,7 @@ export class ModbusTcpDriver implements DeviceDriver {
   }
 
   private newConnection(): ModbusConnection {
-    return new ModbusConnection(modbusTcpLink(this.spec.host, this.spec.port), this.spec.timeoutMs);
+    return new ModbusTcpConnection(this.spec.host, this.spec.port, this.spec.timeoutMs);
   }
 
   private async poll(group: PollGroup): Promise<void> {
@@ -97,7 +96,7 @@ export class ModbusTcpDriver implements DeviceDriver {
       connection = this.keeper.connection;
       if (this.stopped) return;
       if (!connection) {
-        this.sink?.readings(this.device, badReadings(group.reads, `not connected: ${this.status.lastFailure ?? 'connecting'}`, Date.now()));
+        this.sink?.readings(this.device, unreadGroup(group, `not connected: ${this.status.lastFailure ?? 'connecting'}`));
         return;
       }
     }

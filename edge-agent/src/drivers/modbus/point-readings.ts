@@ -1,10 +1,11 @@
-/** A read's reply made into point readings: decoded values, or bad readings that say why. */
+/** A read's reply made into point readings: decoded values, or bad readings that say why (a failed read, a "not implemented" pattern). */
 import { errorMessage } from '@davy/runtime';
 import type { PointReading } from '../driver.js';
-import { decodeRegisters } from './codec.js';
+import { decodeRegisters, type DecodedValue } from './codec.js';
 import { isBitTable } from './data-types.js';
 import type { TableData } from './modbus-connection.js';
 import type { ModbusPoint } from './modbus-points.js';
+import { notImplementedReason } from './not-implemented.js';
 import type { RegisterRead } from './register-plan.js';
 
 /** `withRaw`: also show the registers as text (for people; polling skips that cost). */
@@ -23,12 +24,15 @@ function decodePoint(point: ModbusPoint, offset: number, data: TableData, timeMs
   }
   const bytes = data.subarray(offset * 2, (offset + point.count) * 2);
   const raw = withRaw ? formatRegisters(bytes) : undefined;
+  let value: DecodedValue;
   try {
-    const significantDigits = point.type === 'float32' ? 7 : undefined;
-    return { point: point.name, value: decodeRegisters(bytes, point), timeMs, quality: 'good', raw, significantDigits };
+    value = decodeRegisters(bytes, point);
   } catch (error) {
     return { point: point.name, value: null, timeMs, quality: 'bad', raw, error: `cannot decode: ${errorMessage(error)}` };
   }
+  const notImplemented = notImplementedReason(bytes, point);
+  if (notImplemented) return { point: point.name, value: null, timeMs, quality: 'bad', raw, error: notImplemented };
+  return { point: point.name, value, timeMs, quality: 'good', raw, significantDigits: point.type === 'float32' ? 7 : undefined };
 }
 
 export function formatRegisters(bytes: Uint8Array): string {

@@ -1,8 +1,9 @@
 /** The Modbus part of a device profile: where each point lives and how it is encoded. */
 import { z } from 'zod';
-import { durationMs } from '@davy/runtime';
+import { closestName, durationMs } from '@davy/runtime';
 import { commonPointFields, pointNamePattern } from '../../profiles/point-schema.js';
 import { byteOrders, isBitTable, modbusDataTypes, modbusTables, registerCount, type ByteOrder, type ModbusDataType } from './data-types.js';
+import { patternTypes } from './not-implemented.js';
 
 const sixtyFourBit = new Set<ModbusDataType>(['int64', 'uint64', 'float64']);
 const sixteenBit = new Set<ModbusDataType>(['bool', 'int16', 'uint16', 'string']);
@@ -22,6 +23,13 @@ export const modbusPointSchema = z
       .regex(pointNamePattern)
       .optional()
       .describe('the name of the int16 point holding this point\'s power-of-ten scale factor (SunSpec sunssf): value = raw × 10^factor, then scale and offset'),
+    notImplemented: z
+      .number()
+      .int()
+      .min(0)
+      .max(0xffffffff)
+      .optional()
+      .describe('the register pattern the device sends when it does not have this value, e.g. 0xFFFF (for a bool: its whole register); implied for SunSpec points (those with a scaleFactor, and the factors): int16 0x8000, uint16 0xFFFF, int32 0x80000000, uint32 (acc32) 0'),
   })
   .strict()
   .superRefine((point, context) => {
@@ -49,7 +57,17 @@ export const modbusPointSchema = z
     if (numericOnly.has(point.type) && point.scaleFactor !== undefined) {
       problem('scaleFactor', `a ${point.type} point cannot have a scale factor`, 'remove scaleFactor');
     }
+    if (point.notImplemented !== undefined) checkPattern(point.type, point.table, point.notImplemented, problem);
   });
+
+function checkPattern(type: ModbusDataType, table: (typeof modbusTables)[number], pattern: number, problem: (path: string, message: string, fix: string) => void): void {
+  if (!patternTypes.has(type) || isBitTable(table)) {
+    const what = isBitTable(table) ? `a ${table}` : `a ${type}`;
+    problem('notImplemented', `notImplemented applies to bool, int16, uint16, int32 and uint32 points in input or holding registers, not ${what}`, 'remove notImplemented');
+  } else if (registerCount(type) === 1 && pattern > 0xffff) {
+    problem('notImplemented', `0x${pattern.toString(16).toUpperCase()} does not fit the 16 bits of a ${type}`, 'give the register\'s pattern, at most 0xFFFF');
+  }
+}
 
 function checkOrder(type: ModbusDataType, order: ByteOrder, problem: (path: string, message: string, fix: string) => void): void {
   if (order.length === 8 && !sixtyFourBit.has(type)) {
@@ -74,6 +92,17 @@ export const modbusProfileSchema = z
       .strict()
       .optional(),
     points: z.array(modbusPointSchema).min(1),
+    expect: z
+      .array(
+        z
+          .object({
+            point: z.string().describe('a point of this profile that identifies the device\'s map'),
+            equals: z.union([z.number(), z.string()]).describe('the value it must hold as read (before scale), e.g. 103 for a SunSpec model id'),
+          })
+          .strict(),
+      )
+      .optional()
+      .describe('values that identify the register map (a model id, a map length): read with every poll; a mismatch makes all the device\'s readings bad'),
   })
   .strict()
   .superRefine((profile, context) => {
@@ -81,7 +110,30 @@ export const modbusProfileSchema = z
       const problem = scaleFactorProblem(point, profile.points, profile.defaults?.pollInterval);
       if (problem) context.addIssue({ code: 'custom', path: ['points', index, 'scaleFactor'], message: problem.message, params: { fix: problem.fix } });
     }
+    for (const [index, expectation] of (profile.expect ?? []).entries()) {
+      const problem = expectationProblem(expectation, profile.points);
+      if (problem) context.addIssue({ code: 'custom', path: ['expect', index, problem.path], message: problem.message, params: { fix: problem.fix } });
+    }
   });
+
+/** An expected value is compared with the point as read: a point of the profile, unscaled, of the value's kind. */
+function expectationProblem(
+  expectation: { point: string; equals: number | string },
+  points: ReadonlyArray<z.output<typeof modbusPointSchema>>,
+): { path: string; message: string; fix: string } | undefined {
+  const point = points.find((candidate) => candidate.name === expectation.point);
+  if (!point) {
+    const likely = closestName(expectation.point, points.map((candidate) => candidate.name));
+    return { path: 'point', message: `no point "${expectation.point}" in this profile`, fix: likely ? `did you mean ${likely}?` : 'name a point of this profile, e.g. the model id register' };
+  }
+  if (point.scale !== 1 || point.offset !== 0 || point.scaleFactor !== undefined) {
+    return { path: 'point', message: `${point.name} is scaled: its expected value would be ambiguous`, fix: `expect an unscaled point, or add one for the same register without scale, offset or scaleFactor` };
+  }
+  if ((point.type === 'string') !== (typeof expectation.equals === 'string')) {
+    return { path: 'equals', message: `${point.name} is a ${point.type}, so it cannot equal ${JSON.stringify(expectation.equals)}`, fix: point.type === 'string' ? 'give the text it must hold, quoted' : 'give the number it must hold' };
+  }
+  return undefined;
+}
 
 /**
  * A scale factor must be a plain int16 register point of the same profile, read in the same

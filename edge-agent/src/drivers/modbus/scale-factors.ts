@@ -1,8 +1,8 @@
 /**
  * Power-of-ten scale factors read from the device itself (SunSpec's sunssf registers): a point
- * with `scaleFactor: W_SF` is worth raw × 10^W_SF, with W_SF as read in the same poll. A
- * factor outside SunSpec's −10…10 (0x8000 means "not implemented") makes the value bad rather
- * than a silent zero or a wild number.
+ * with `scaleFactor: W_SF` is worth raw × 10^W_SF, with W_SF as read in the same poll. A factor
+ * the device does not implement (0x8000, a bad reading of its own), or outside SunSpec's −10…10,
+ * makes the value bad rather than a silent zero or a wild number.
  */
 import type { PointReading } from '../driver.js';
 import type { ModbusPoint } from './modbus-points.js';
@@ -17,12 +17,11 @@ export function applyScaleFactors(readings: readonly PointReading[], points: Rea
     if (factorName === undefined || typeof reading.value !== 'number') return reading;
     const factor = byPoint.get(factorName);
     if (!factor || typeof factor.value !== 'number') {
-      return { ...reading, value: null, quality: 'bad', error: `its scale factor ${factorName} was not read${factor?.error ? `: ${factor.error}` : ''}` };
+      return { ...reading, value: null, quality: 'bad', error: `its scale factor ${factorName} has no value${factor?.error ? `: ${factor.error}` : ''}` };
     }
     const exponent = factor.value;
     if (!Number.isInteger(exponent) || Math.abs(exponent) > maxExponent) {
-      const why = exponent === -0x8000 ? ' (0x8000: not implemented by the device)' : '';
-      return { ...reading, value: null, quality: 'bad', error: `scale factor ${factorName} is ${exponent}${why}, outside -${maxExponent}…${maxExponent}` };
+      return { ...reading, value: null, quality: 'bad', error: `scale factor ${factorName} is ${exponent}, outside -${maxExponent}…${maxExponent}` };
     }
     // Dividing by 10^n keeps 2301 × 10^-1 at exactly 230.1 where multiplying by 0.1 would not.
     const value = exponent < 0 ? reading.value / 10 ** -exponent : reading.value * 10 ** exponent;
