@@ -3,13 +3,20 @@
  * checked by the server, a header from the environment, a POST body, and the failures a field
  * endpoint has — a 500, no answer within the timeout, an answer that is not JSON, a refused
  * connection — each a bad reading that says why, offline after N in a row, online again after.
+ * A redirect is never followed (the credentials would go along); HTTPS checks the device's
+ * certificate against tls.ca (relative to agent.yaml's folder); secrets missing from the
+ * environment, or written into headers, are config errors.
  */
 import http from 'node:http';
+import https from 'node:https';
+import { readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
+import os from 'node:os';
 import path from 'node:path';
-import { describe, expect, it, type TestContext } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi, type TestContext } from 'vitest';
 import { createLogger } from '@davy/runtime';
 import { freePort, waitFor } from '@davy/runtime/testing';
+import type { DeviceContext } from '../src/drivers/driver-entry.js';
 import { loadProfile } from '../src/profiles/index.js';
 import { httpDeviceSchema } from '../src/drivers/http/http-config.js';
 import { checkHttpDevice, resolveHttpDevice } from '../src/drivers/http/http-device.js';
@@ -18,34 +25,43 @@ import { RecordingSink } from './support/recording-sink.js';
 
 const log = createLogger({ component: 'test', sink: { write: () => true } });
 const profileFile = path.join(import.meta.dirname, 'fixtures', 'mqtt', 'inverter-http.yaml');
+/** As if agent.yaml were in fixtures/mqtt: tls.ca is tls/ca.pem relative to it. */
+const deviceContext: DeviceContext = { configDir: path.join(import.meta.dirname, 'fixtures', 'mqtt'), dataDir: os.tmpdir() };
+const tlsDir = path.join(deviceContext.configDir, 'tls');
 
-process.env.DAVY_TEST_HTTP_PASSWORD = 'meter-pass';
-process.env.DAVY_TEST_HTTP_TOKEN = 'tok-123';
-process.env.DAVY_TEST_HTTP_KEY = 'key-456';
+beforeAll(() => {
+  vi.stubEnv('DAVY_TEST_HTTP_PASSWORD', 'meter-pass');
+  vi.stubEnv('DAVY_TEST_HTTP_TOKEN', 'tok-123');
+  vi.stubEnv('DAVY_TEST_HTTP_KEY', 'key-456');
+});
+afterAll(() => vi.unstubAllEnvs());
 
 type Handler = (request: http.IncomingMessage, body: string, response: http.ServerResponse) => void;
 
-async function server(context: TestContext, handler: Handler): Promise<{ url: string; requests: Array<{ method?: string; headers: http.IncomingHttpHeaders; body: string }> }> {
+async function server(context: TestContext, handler: Handler, tls?: { cert: Buffer; key: Buffer }): Promise<{ url: string; requests: Array<{ method?: string; headers: http.IncomingHttpHeaders; body: string }> }> {
   const requests: Array<{ method?: string; headers: http.IncomingHttpHeaders; body: string }> = [];
-  const instance = http.createServer((request, response) => {
+  const listener: http.RequestListener = (request, response) => {
     let body = '';
     request.on('data', (chunk: Buffer) => (body += chunk.toString()));
     request.on('end', () => {
       requests.push({ method: request.method, headers: request.headers, body });
       handler(request, body, response);
     });
-  });
+  };
+  const instance = tls ? https.createServer(tls, listener) : http.createServer(listener);
   await new Promise<void>((resolve) => instance.listen(0, '127.0.0.1', resolve));
   context.onTestFinished(() => {
     instance.closeAllConnections();
     return new Promise<void>((resolve) => instance.close(() => resolve()));
   });
-  return { url: `http://127.0.0.1:${(instance.address() as AddressInfo).port}/api/status?key=never-logged`, requests };
+  return { url: `${tls ? 'https' : 'http'}://127.0.0.1:${(instance.address() as AddressInfo).port}/api/status?key=never-logged`, requests };
 }
 
+const resolve = (entry: Record<string, unknown>) =>
+  resolveHttpDevice(httpDeviceSchema.parse({ name: 'inverter-1', protocol: 'http', profile: profileFile, pollInterval: '100ms', timeout: '300ms', ...entry }), loadProfile(profileFile), deviceContext);
+
 function driver(context: TestContext, entry: Record<string, unknown>): HttpDriver {
-  const document = httpDeviceSchema.parse({ name: 'inverter-1', protocol: 'http', profile: profileFile, pollInterval: '100ms', timeout: '300ms', ...entry });
-  const device = resolveHttpDevice(document, loadProfile(profileFile));
+  const device = resolve(entry);
   expect(checkHttpDevice(device)).toEqual([]);
   const instance = new HttpDriver(device, log);
   context.onTestFinished(() => instance.stop());
@@ -131,11 +147,60 @@ describe('HTTP driver', () => {
     expect(JSON.stringify([sink.received, sink.events, device.health()])).not.toContain('never-logged');
   });
 
-  it.concurrent('names a refused connection, and a missing secret', async (context) => {
+  it.concurrent('names a refused connection', async (context) => {
     const port = await freePort();
     const refused = driver(context, { url: `http://127.0.0.1:${port}/x` });
     expect((await refused.readOnce())[0]).toMatchObject({ quality: 'bad', error: `GET http://127.0.0.1:${port}/x: ECONNREFUSED` });
-    const unset = driver(context, { url: `http://127.0.0.1:${port}/x`, auth: { type: 'bearer', tokenEnv: 'DAVY_TEST_HTTP_UNSET' } });
-    expect((await unset.readOnce())[0]).toMatchObject({ quality: 'bad', error: "environment variable DAVY_TEST_HTTP_UNSET is not set: set it in the agent's environment (e.g. its systemd unit)" });
+  });
+
+  it.concurrent('never follows a redirect: the credentials stay with the device, and the failure says where it pointed', async (context) => {
+    const elsewhere = await server(context, (_request, _body, response) => json(response, 200, answer));
+    const redirecting = await server(context, (_request, _body, response) => response.writeHead(302, { location: `${elsewhere.url}&token=x` }).end());
+    const device = driver(context, { url: redirecting.url, auth: { type: 'bearer', tokenEnv: 'DAVY_TEST_HTTP_TOKEN' } });
+    const readings = await device.readOnce();
+    expect(readings[0]).toMatchObject({
+      quality: 'bad',
+      error: `GET ${new URL(redirecting.url).origin}/api/status answered 302 Found, redirecting to ${new URL(elsewhere.url).origin}/api/status: not followed (the request's credentials would go along); put the final URL in agent.yaml`,
+    });
+    expect(elsewhere.requests).toEqual([]);
+  });
+
+  it.concurrent('checks an HTTPS device\'s certificate against tls.ca, relative to agent.yaml', async (context) => {
+    const endpoint = await server(context, (_request, _body, response) => json(response, 200, answer), {
+      cert: readFileSync(path.join(tlsDir, 'broker.pem')),
+      key: readFileSync(path.join(tlsDir, 'broker.key')),
+    });
+    const trusting = driver(context, { url: endpoint.url, tls: { ca: 'tls/ca.pem' } });
+    expect((await trusting.readOnce()).map((reading) => [reading.point, reading.quality])).toEqual([
+      ['ac_power', 'good'],
+      ['energy_total', 'good'],
+      ['mode', 'good'],
+    ]);
+    // Without it, Node's CA store does not know the device's CA.
+    const untrusting = driver(context, { url: endpoint.url });
+    expect((await untrusting.readOnce())[0]).toMatchObject({
+      quality: 'bad',
+      error: `GET ${new URL(endpoint.url).origin}/api/status: UNABLE_TO_VERIFY_LEAF_SIGNATURE: the device's certificate does not check out against Node's CA store (a private CA goes in tls.ca)`,
+    });
+  });
+
+  it('refuses, at load, secrets missing from the environment or written into headers, and tls on plain HTTP', () => {
+    const problems = checkHttpDevice(
+      resolve({
+        url: 'http://192.168.1.30/api/status',
+        auth: { type: 'bearer', tokenEnv: 'DAVY_TEST_HTTP_UNSET' },
+        headersFromEnv: { 'X-Api-Key': 'DAVY_TEST_HTTP_KEY_UNSET' },
+        headers: { 'X-Auth': 'hunter2', 'Ocp-Apim-Subscription-Key': 'k', 'X-Site': 'mine-7', 'Keep-Alive': 'timeout=5' },
+        tls: { ca: 'tls/missing-ca.pem' },
+      }),
+    );
+    expect(problems.map((problem) => [problem.path.join('.'), problem.message])).toEqual([
+      ['headers.X-Auth', 'header X-Auth looks like a secret, and agent.yaml must hold none'],
+      ['headers.Ocp-Apim-Subscription-Key', 'header Ocp-Apim-Subscription-Key looks like a secret, and agent.yaml must hold none'],
+      ['headersFromEnv.X-Api-Key', 'environment variable DAVY_TEST_HTTP_KEY_UNSET is not set'],
+      ['auth.tokenEnv', 'environment variable DAVY_TEST_HTTP_UNSET is not set'],
+      ['tls', 'tls is set but http://192.168.1.30/api/status is not an https:// URL'],
+      ['tls.ca', `cannot read ${path.join(tlsDir, 'missing-ca.pem')} (ENOENT)`],
+    ]);
   });
 });

@@ -1,7 +1,8 @@
 /**
  * `davy-sim mqtt` seen from Debian's mosquitto_sub through Debian's Mosquitto: the JSON the
  * chargers publish, an injected malformed payload, the Sparkplug B births (decoded by the
- * agent's generated protobuf code, which this simulator does not use), and its usage errors.
+ * agent's generated protobuf code, which this simulator does not use), a pinned clock, and its
+ * usage errors.
  */
 import { spawn } from 'node:child_process';
 import path from 'node:path';
@@ -68,15 +69,17 @@ describe('davy-sim mqtt', () => {
     const broker = await startMosquitto(context);
     const sub = subscribe(context, broker.port, 'spBv1.0/#', 3, true);
     await sub.ready;
-    sim(context, ['--broker', broker.url, '--profile', sparkplugProfile, '--group', 'site-a', '--node', 'station-1', '--devices', '2', '--interval', '10s']);
+    sim(context, ['--broker', broker.url, '--profile', sparkplugProfile, '--group', 'site-a', '--node', 'station-1', '--devices', '2', '--interval', '10s', '--clock-start', '2026-11-26T08:00:00+08:00']);
     const messages = (await sub.lines).map((line) => {
       const [topic, hex] = line.split(' ');
       return { topic, payload: sparkplugB.Payload.decode(Buffer.from(hex!, 'hex')) };
     });
-    expect(messages.map((message) => [message.topic, message.payload.seq])).toEqual([
-      ['spBv1.0/site-a/NBIRTH/station-1', 0],
-      ['spBv1.0/site-a/DBIRTH/station-1/charger-1', 1],
-      ['spBv1.0/site-a/DBIRTH/station-1/charger-2', 2],
+    // Births at connect carry the pinned clock's start, before any round.
+    const start = Date.parse('2026-11-26T00:00:00Z');
+    expect(messages.map((message) => [message.topic, message.payload.seq, message.payload.timestamp])).toEqual([
+      ['spBv1.0/site-a/NBIRTH/station-1', 0, start],
+      ['spBv1.0/site-a/DBIRTH/station-1/charger-1', 1, start],
+      ['spBv1.0/site-a/DBIRTH/station-1/charger-2', 2, start],
     ]);
     expect(messages[0]!.payload.metrics.map((metric) => [metric.name, metric.datatype, metric.longValue ?? metric.booleanValue])).toEqual([
       ['bdSeq', sparkplugB.DataType.UInt64, '1'],
@@ -89,14 +92,20 @@ describe('davy-sim mqtt', () => {
     ]);
   });
 
-  it.concurrent('exits 2 for a profile it cannot publish and for a bad fault, and 1 when the broker is not there', async () => {
-    const modbus = await runDavy('simulators', ['mqtt', '--broker', 'mqtt://127.0.0.1:1', '--profile', 'belt-scale']);
+  it.concurrent('exits 2 for a profile it cannot publish, a bad fault and a clock start without its offset, and 1 when the broker is not there', async () => {
+    // Three processes side by side: each spends its few seconds starting up, not waiting on the others.
+    const [modbus, fault, clock, away] = await Promise.all([
+      runDavy('simulators', ['mqtt', '--broker', 'mqtt://127.0.0.1:1', '--profile', 'belt-scale']),
+      runDavy('simulators', ['mqtt', '--broker', 'mqtt://127.0.0.1:1', '--profile', 'ev-charger-mqtt', '--fault', 'meltdown@1s']),
+      runDavy('simulators', ['mqtt', '--broker', 'mqtt://127.0.0.1:1', '--profile', 'ev-charger-mqtt', '--clock-start', '2026-11-26T08:00:00']),
+      runDavy('simulators', ['mqtt', '--broker', 'mqtt://127.0.0.1:1', '--profile', 'ev-charger-mqtt']),
+    ]);
     expect(modbus.code).toBe(2);
     expect(modbus.output).toMatch(/^davy-sim: \S+belt-scale\.yaml: protocol: davy-sim mqtt serves json and sparkplug profiles, and this one is modbus\n {2}fix: pick a json or sparkplug profile \(e\.g\. ev-charger-mqtt\)$/);
-    const fault = await runDavy('simulators', ['mqtt', '--broker', 'mqtt://127.0.0.1:1', '--profile', 'ev-charger-mqtt', '--fault', 'meltdown@1s']);
     expect(fault.code).toBe(2);
     expect(fault.output).toContain('"meltdown@1s" is not KIND@TIME: KIND is one of malformed, drop, node-death, TIME like 2s');
-    const away = await runDavy('simulators', ['mqtt', '--broker', 'mqtt://127.0.0.1:1', '--profile', 'ev-charger-mqtt']);
+    expect(clock.code).toBe(2);
+    expect(clock.output).toContain('expected an ISO 8601 time with its offset (2026-11-26T08:00:00Z) or Unix milliseconds');
     expect([away.code, away.output]).toEqual([1, 'davy-sim: cannot connect to mqtt://127.0.0.1:1: connect ECONNREFUSED 127.0.0.1:1']);
   });
 });

@@ -17,10 +17,18 @@ interface MqttCommandOptions {
   interval: number;
   rounds?: number;
   qos: number;
+  clockStart?: number;
   username?: string;
   passwordEnv?: string;
   fault?: Fault[];
   set?: Override[];
+}
+
+/** ISO 8601 with an offset, or Unix milliseconds. */
+function time(text: string): number {
+  const ms = /^\d+$/.test(text) ? Number(text) : /(Z|[+-]\d{2}:?\d{2})$/i.test(text) ? Date.parse(text) : Number.NaN;
+  if (!Number.isSafeInteger(ms) || ms < 0) throw new InvalidArgumentError('expected an ISO 8601 time with its offset (2026-11-26T08:00:00Z) or Unix milliseconds');
+  return ms;
 }
 
 function duration(text: string): number {
@@ -43,6 +51,7 @@ export function addMqttCommand(program: Command): void {
     .option('--interval <duration>', 'time between rounds (one message per device and message kind)', duration, 1000)
     .option('--rounds <n>', 'stop publishing after this many rounds (then exit)', integerIn(1, 10_000_000))
     .option('--qos <0|1|2>', 'QoS of the messages', integerIn(0, 2), 1)
+    .option('--clock-start <time>', 'stamp round N with TIME + N × interval (births with the last round\'s time) instead of the clock: source times a test can check exactly', time)
     .option('--username <name>', 'log in to the broker as this user')
     .option('--password-env <var>', 'the environment variable holding the password')
     .option(`--fault <${faultSyntax}>`, 'inject a fault once, e.g. malformed@2s, drop@3s, node-death@5s (repeatable)', repeatable(parseFault))
@@ -67,6 +76,7 @@ export function addMqttCommand(program: Command): void {
         intervalMs: options.interval,
         rounds: options.rounds,
         qos: options.qos as 0 | 1 | 2,
+        clockStartMs: options.clockStart,
         username: options.username,
         password,
         faults: options.fault,

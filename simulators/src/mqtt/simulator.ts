@@ -32,6 +32,11 @@ export interface MqttSimulatorOptions {
   /** Stop publishing after this many rounds; default: until closed. */
   rounds?: number;
   qos: 0 | 1 | 2;
+  /**
+   * Stamp round N with clockStartMs + N × intervalMs (births with the time of the last round),
+   * instead of the wall clock, so a test can check source times to the millisecond.
+   */
+  clockStartMs?: number;
   username?: string;
   password?: string;
   faults?: readonly Fault[];
@@ -52,8 +57,8 @@ interface Publisher {
   /** Messages of one round. */
   round(elapsedS: number, nowMs: number): Array<{ topic: string; payload: Buffer }>;
   malformed(): Array<{ topic: string; payload: Buffer }>;
-  /** After (re)connecting: Sparkplug births; nothing for JSON devices. */
-  connected(client: MqttClient, nowMs: number): void;
+  /** After (re)connecting: Sparkplug births (and the answer to rebirth commands); nothing for JSON devices. */
+  connected(client: MqttClient): void;
   /** A new MQTT session's will (Sparkplug: NDEATH with the next bdSeq); none for JSON devices. */
   nextWill?(): IClientOptions['will'];
   goodbye?(client: MqttClient): Promise<void>;
@@ -63,7 +68,9 @@ export async function startMqttSimulator(options: MqttSimulatorOptions): Promise
   const logger = options.logger ?? createLogger({ component: 'davy-sim' });
   const profile = typeof options.profile === 'string' ? resolveProfile(options.profile) : options.profile;
   const devices = Array.from({ length: options.devices }, (_, index) => `${options.prefix}-${index + 1}`);
-  const publisher = publisherFor(profile, devices, options, logger);
+  let rounds = 0;
+  const clock = () => (options.clockStartMs === undefined ? Date.now() : options.clockStartMs + rounds * options.intervalMs);
+  const publisher = publisherFor(profile, devices, options, clock, logger);
   const clientOptions: IClientOptions = { username: options.username, password: options.password, reconnectPeriod: 0, clean: true, clientId: `davy-sim-${process.pid}-${options.prefix}` };
   clientOptions.will = publisher.nextWill?.();
   const client = connect(options.broker, clientOptions);
@@ -98,14 +105,14 @@ export async function startMqttSimulator(options: MqttSimulatorOptions): Promise
   });
   client.on('connect', () => {
     logger.info('mqtt.connected', { broker: options.broker });
-    publisher.connected(client, Date.now());
+    publisher.connected(client);
   });
   client.on('error', (error) => logger.warn('mqtt.error', { error: errorMessage(error) }));
   client.on('close', () => {
     if (!closing) logger.warn('mqtt.disconnected', { broker: options.broker });
   });
   logger.info('mqtt.connected', { broker: options.broker, profile: profile.name, devices, intervalMs: options.intervalMs, rounds: options.rounds ?? 'until stopped' });
-  publisher.connected(client, Date.now());
+  publisher.connected(client);
 
   for (const fault of options.faults ?? []) {
     later(fault.atMs, () => {
@@ -121,13 +128,12 @@ export async function startMqttSimulator(options: MqttSimulatorOptions): Promise
   }
 
   const startedMs = performance.now();
-  let rounds = 0;
   let finish: () => void = () => undefined;
   const finished = new Promise<void>((resolve) => (finish = resolve));
   const interval = setInterval(() => {
     if (options.rounds !== undefined && rounds >= options.rounds) return;
     rounds += 1;
-    const sent = send(publisher.round((performance.now() - startedMs) / 1000, Date.now()));
+    const sent = send(publisher.round((performance.now() - startedMs) / 1000, clock()));
     if (rounds === options.rounds) {
       clearInterval(interval);
       void sent.then(() => {
@@ -154,11 +160,11 @@ export async function startMqttSimulator(options: MqttSimulatorOptions): Promise
   };
 }
 
-function publisherFor(profile: DeviceProfile, devices: string[], options: MqttSimulatorOptions, logger: Logger): Publisher {
+function publisherFor(profile: DeviceProfile, devices: string[], options: MqttSimulatorOptions, clock: () => number, logger: Logger): Publisher {
   const document = profile.document;
   const behaviours = () => profileBehaviours(profile, options.overrides);
   if (document.protocol === 'json') return jsonPublisher(document, devices, behaviours, options.topic);
-  if (document.protocol === 'sparkplug') return sparkplugPublisher(document, devices, behaviours, options, logger);
+  if (document.protocol === 'sparkplug') return sparkplugPublisher(document, devices, behaviours, options, clock, logger);
   throw new ConfigError(profile.file, [{ path: ['protocol'], message: `davy-sim mqtt serves json and sparkplug profiles, and this one is ${document.protocol}`, fix: 'pick a json or sparkplug profile (e.g. ev-charger-mqtt)' }]);
 }
 
@@ -177,6 +183,7 @@ function sparkplugPublisher(
   devices: string[],
   behaviours: () => ReturnType<typeof profileBehaviours>,
   options: MqttSimulatorOptions,
+  clock: () => number,
   logger: Logger,
 ): Publisher {
   const node = new SimulatedEdgeNode(profile, options.group, options.node, devices.map((id) => ({ id, behaviours: behaviours() })), behaviours());
@@ -187,9 +194,9 @@ function sparkplugPublisher(
     round: (elapsedS, nowMs) => node.data(elapsedS, nowMs),
     // No protobuf at all: wire type 7 does not exist.
     malformed: () => [{ topic: node.topic(devices.length === 0 ? 'NDATA' : 'DDATA', devices[0]), payload: Buffer.from([0x0f, 0x01, 0x02]) }],
-    connected(client, nowMs) {
+    connected(client) {
       client.subscribe(node.topic('NCMD'), { qos: 0 });
-      publishAll(client, node.births(nowMs));
+      publishAll(client, node.births(clock()));
       client.removeAllListeners('message');
       client.on('message', (_topic, payload) => {
         let rebirth: boolean;
@@ -199,8 +206,9 @@ function sparkplugPublisher(
           return logger.warn('mqtt.bad_command', { error: errorMessage(error) });
         }
         if (!rebirth) return;
-        logger.info('sparkplug.rebirth', { node: `${node.group}/${node.node}` });
-        publishAll(client, node.births(Date.now()));
+        const timestampMs = clock();
+        logger.info('sparkplug.rebirth', { node: `${node.group}/${node.node}`, timestampMs });
+        publishAll(client, node.births(timestampMs));
       });
     },
     nextWill() {

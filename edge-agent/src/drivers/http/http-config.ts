@@ -30,6 +30,13 @@ export const httpDeviceSchema = z
     headersFromEnv: z.record(z.string(), envVarName).default({}).describe('request headers whose value comes from an environment variable, e.g. { X-Api-Key: METER_API_KEY }'),
     body: z.string().optional().describe('the request body of a POST, sent as is'),
     auth: authSchema.optional().describe('basic (username + passwordEnv) or bearer (tokenEnv)'),
+    tls: z
+      .object({
+        ca: z.string().min(1).describe('the CA certificate (PEM) that signs the device\'s certificate, relative to agent.yaml\'s folder or absolute; for a device with a private CA or a self-signed certificate'),
+      })
+      .strict()
+      .optional()
+      .describe('with an https:// url: how the device\'s certificate is checked (default: Node\'s CA store)'),
     pollInterval: durationMs().default(10_000).describe('how often to fetch the endpoint, e.g. 10s'),
     timeout: durationMs().default(5_000).describe('how long one request may take, answer included, e.g. 5s'),
     offlineAfterFailures: z.number().int().min(1).default(3).describe('failed requests in a row before the device counts as offline'),

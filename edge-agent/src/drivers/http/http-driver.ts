@@ -1,9 +1,11 @@
 /**
  * Polls one device's JSON endpoint at a fixed rate and maps the answer into readings. A failed
- * request (an error status, a timeout, no connection, an answer that is not JSON) makes every
- * point a bad reading that says why; after `offlineAfterFailures` in a row the device goes
- * offline (one event), and the next good answer brings it back online (one event).
+ * request (an error status or a redirect, a timeout, no connection, a certificate that does not
+ * check out, an answer that is not JSON) makes every point a bad reading that says why; after
+ * `offlineAfterFailures` in a row the device goes offline (one event), and the next good answer
+ * brings it back online (one event).
  */
+import { readFileSync } from 'node:fs';
 import type { Logger } from '@davy/runtime';
 import type { DeviceDriver, DeviceHealth, DeviceState, PointReading, ReadingSink } from '../driver.js';
 import { ErrorTally } from '../json-mapping/error-tally.js';
@@ -23,6 +25,7 @@ export class HttpDriver implements DeviceDriver {
   private failuresInARow = 0;
   private requests = 0;
   private lastGoodReadMs: number | null = null;
+  private ca?: Buffer;
 
   constructor(
     private readonly spec: HttpDevice,
@@ -99,7 +102,7 @@ export class HttpDriver implements DeviceDriver {
     this.requests += 1;
     let body: string;
     try {
-      body = await requestJson(this.spec);
+      body = await requestJson(this.spec, this.readCa());
     } catch (error) {
       if (error instanceof HttpFailure) return { failure: { kind: error.kind, message: error.message } };
       throw error;
@@ -107,6 +110,17 @@ export class HttpDriver implements DeviceDriver {
     const mapped = this.mapping.map(body, Date.now());
     if ('malformed' in mapped) return { failure: { kind: 'malformed', message: `${this.where}: the answer is ${mapped.malformed}` } };
     return mapped;
+  }
+
+  /** The device's CA, read once (agent.yaml's load found it readable). */
+  private readCa(): Buffer | undefined {
+    if (this.spec.tlsCa === undefined) return undefined;
+    try {
+      this.ca ??= readFileSync(this.spec.tlsCa);
+      return this.ca;
+    } catch (error) {
+      throw new HttpFailure('config', `cannot read tls.ca ${this.spec.tlsCa} (${(error as NodeJS.ErrnoException).code ?? String(error)})`);
+    }
   }
 
   private badReadings(error: string): PointReading[] {

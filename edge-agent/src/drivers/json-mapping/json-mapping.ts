@@ -1,14 +1,15 @@
 /**
  * A JSON payload made into readings, one per point of the payload's message. What the payload
  * lacks is never a zero: a missing path, a null or a value of the wrong kind is a bad reading
- * that names the path and what was there instead. A payload that is not JSON at all maps to
- * nothing: the driver counts and skips it.
+ * that names the path and what was there instead. A source time that is missing, unreadable or
+ * cannot be true leaves the values uncertain at the receive time, saying why. A payload that is
+ * not JSON at all maps to nothing: the driver counts and skips it.
  */
 import type { PointReading } from '../driver.js';
 import { describeJson } from './describe-json.js';
 import type { JsonValueType } from './json-profile-schema.js';
 import { formatSteps, lookupPath, type PathExpression } from './path-expression.js';
-import { parseSourceTime } from './source-time.js';
+import { implausibleSourceTime, parseSourceTime } from './source-time.js';
 
 export interface JsonPoint {
   name: string;
@@ -64,9 +65,10 @@ export class JsonMapping {
     if (this.timestampPath) {
       const found = lookupPath(document, this.timestampPath);
       const parsed = found.found ? parseSourceTime(found.value) : { error: `no value at ${found.missing}` };
-      if ('timeMs' in parsed) timeMs = parsed.timeMs;
+      const error = 'error' in parsed ? parsed.error : implausibleSourceTime(found.found ? found.value : undefined, parsed.timeMs, receivedMs);
+      if (error === undefined && 'timeMs' in parsed) timeMs = parsed.timeMs;
       else {
-        timeProblem = `source time at ${this.timestampPath.text}: ${parsed.error}; the agent's receive time is used`;
+        timeProblem = `source time at ${this.timestampPath.text}: ${error}; the agent's receive time is used`;
         problems.push({ kind: 'source-time', message: timeProblem });
       }
     }

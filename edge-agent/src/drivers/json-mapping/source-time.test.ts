@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseSourceTime } from './source-time.js';
+import { implausibleSourceTime, parseSourceTime } from './source-time.js';
 
 describe('source times', () => {
   it.each<[unknown, number]>([
@@ -22,5 +22,21 @@ describe('source times', () => {
     [{ s: 1 }, 'expected an ISO 8601 text or a Unix time, got an object'],
   ])('refuses %j', (value, error) => {
     expect(parseSourceTime(value)).toEqual({ error });
+  });
+});
+
+describe('source times that cannot be true', () => {
+  const nowMs = Date.UTC(2026, 10, 26, 8);
+  it.each<[unknown, string | undefined]>([
+    [1764144000123, undefined],
+    // A day ahead is clock drift or a mislabelled zone; more is not.
+    [nowMs + 23 * 3_600_000, undefined],
+    [1764144000123456, '1764144000123456 (read as +057873-07-01T08:02:03.456Z) is more than a day ahead of the agent\'s clock: a time in microseconds or nanoseconds?'],
+    [1764144000123456789, '1764144000123456800 (read as beyond any calendar date) is more than a day ahead of the agent\'s clock: a time in microseconds or nanoseconds?'],
+    ['2026-11-28T08:00:01Z', 'text "2026-11-28T08:00:01Z" is more than a day ahead of the agent\'s clock'],
+    [86_400, '86400 (read as 1970-01-02T00:00:00.000Z) is before 2000: is the device\'s clock set?'],
+  ])('%j', (value, error) => {
+    const parsed = parseSourceTime(value) as { timeMs: number };
+    expect(implausibleSourceTime(value, parsed.timeMs, nowMs)).toBe(error);
   });
 });

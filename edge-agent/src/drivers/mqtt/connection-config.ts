@@ -1,29 +1,31 @@
 /**
  * How an MQTT or Sparkplug device entry reaches its broker: an external one by URL, or the
  * broker embedded in the agent. Shared by both entries' schemas; `checkConnection` finds what
- * the schema alone cannot (a client setting on an embedded broker, TLS on a plain URL).
+ * the schema alone cannot (a client setting on an embedded broker, TLS on a plain URL, a
+ * password that is not in the environment, a certificate the agent cannot read). Files are
+ * relative to agent.yaml's folder, as everywhere in agent.yaml.
  */
 import { createHash } from 'node:crypto';
 import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
 import { durationMs, parseHostPort } from '@davy/runtime';
-import type { DeviceProblem } from '../driver-entry.js';
-import { envVarName, type SecretSource } from '../json-mapping/secret-source.js';
+import type { DeviceContext, DeviceProblem } from '../driver-entry.js';
+import { envVarName, fileProblem, secretProblem, type SecretSource } from '../json-mapping/secret-source.js';
 import { embeddedBrokerSchema, type EmbeddedBrokerDocument } from './embedded-broker/embedded-broker-config.js';
 
 export const mqttConnectionFields = {
   broker: z.string().min(1).describe('the broker\'s URL (mqtt://host:1883, mqtts://host:8883), or embedded for the broker inside the agent'),
   embedded: embeddedBrokerSchema.optional().describe('with broker: embedded, where the agent\'s broker listens and who may connect'),
-  clientId: z.string().min(1).max(23).optional().describe('the MQTT client id; default davy-<name>-<hash of host and name>, stable across restarts'),
+  clientId: z.string().min(1).max(23).optional().describe('the MQTT client id; default davy-<name>-<hash of the gateway id and name>, stable across restarts and reinstalls'),
   username: z.string().min(1).optional().describe('the user name the agent logs in to the broker with'),
   passwordEnv: envVarName.optional().describe('the environment variable holding the password for username'),
   tls: z
     .object({
-      ca: z.string().min(1).optional().describe('an absolute path to the CA certificate (PEM) the broker\'s certificate is checked against'),
-      cert: z.string().min(1).optional().describe('an absolute path to the agent\'s client certificate (PEM)'),
-      key: z.string().min(1).optional().describe('an absolute path to the client certificate\'s private key (PEM)'),
-      rejectUnauthorized: z.boolean().default(true).describe('refuse a broker whose certificate does not check out; false only for tests'),
+      ca: z.string().min(1).optional().describe('the CA certificate (PEM) the broker\'s certificate is checked against, relative to agent.yaml\'s folder or absolute'),
+      cert: z.string().min(1).optional().describe('the agent\'s client certificate (PEM)'),
+      key: z.string().min(1).optional().describe('the client certificate\'s private key (PEM)'),
+      rejectUnauthorized: z.boolean().default(true).describe('refuse a broker whose certificate does not check out; false only for tests (the agent logs a warning)'),
     })
     .strict()
     .optional(),
@@ -36,10 +38,14 @@ export const mqttConnectionFields = {
 export interface MqttConnection {
   /** An mqtt(s):// URL, or 'embedded'. */
   broker: string;
+  /** Its files made absolute. */
   embedded?: EmbeddedBrokerDocument;
   clientId: string;
+  /** Whether agent.yaml names the client id (else it is derived from the gateway id and the entry's name). */
+  clientIdSet: boolean;
   username?: string;
   password?: SecretSource;
+  /** Files absolute. */
   tls?: { ca?: string; cert?: string; key?: string; rejectUnauthorized: boolean };
   qos: 0 | 1 | 2;
   cleanSession: boolean;
@@ -50,14 +56,33 @@ export interface MqttConnection {
 const connectionSchema = z.object(mqttConnectionFields);
 type ConnectionDocument = { name: string } & z.output<typeof connectionSchema>;
 
-export function resolveConnection(document: ConnectionDocument): MqttConnection {
+/**
+ * The device context, and the gateway id once the agent passes it (DeviceContext does not
+ * carry it yet; until then the host name stands in, as it did before).
+ */
+export type ConnectionContext = DeviceContext & { gatewayId?: string };
+
+/** For callers outside agent.yaml (benchmarks): relative files from the working folder. */
+export function workingFolderContext(): ConnectionContext {
+  return { configDir: process.cwd(), dataDir: process.cwd() };
+}
+
+export function resolveConnection(document: ConnectionDocument, context: ConnectionContext): MqttConnection {
+  const file = (name: string) => path.resolve(context.configDir, name);
+  const fileIf = (name: string | undefined) => (name === undefined ? undefined : file(name));
+  const embedded = document.embedded && {
+    ...document.embedded,
+    tls: document.embedded.tls && { cert: file(document.embedded.tls.cert), key: file(document.embedded.tls.key), ca: fileIf(document.embedded.tls.ca) },
+    users: document.embedded.users.map((user) => ({ ...user, passwordFile: fileIf(user.passwordFile) })),
+  };
   return {
     broker: document.broker,
-    embedded: document.embedded,
-    clientId: document.clientId ?? defaultClientId(document.name),
+    embedded,
+    clientId: document.clientId ?? defaultClientId(context.gatewayId ?? os.hostname(), document.name),
+    clientIdSet: document.clientId !== undefined,
     username: document.username,
     password: document.passwordEnv === undefined ? undefined : { env: document.passwordEnv },
-    tls: document.tls,
+    tls: document.tls && { ...document.tls, ca: fileIf(document.tls.ca), cert: fileIf(document.tls.cert), key: fileIf(document.tls.key) },
     qos: document.qos,
     cleanSession: document.cleanSession,
     keepaliveMs: document.keepalive,
@@ -66,11 +91,12 @@ export function resolveConnection(document: ConnectionDocument): MqttConnection 
 }
 
 /**
- * Stable across restarts (a persistent session is found again) and different on another
+ * Stable across restarts, container rebuilds and reinstalls of the same gateway (its
+ * persistent session is found again, not left queuing on the broker), and different on another
  * gateway with an entry of the same name; at most 23 characters, which every broker accepts.
  */
-function defaultClientId(name: string): string {
-  const hash = createHash('sha256').update(`${os.hostname()}/${name}`).digest('hex').slice(0, 8);
+function defaultClientId(gateway: string, name: string): string {
+  const hash = createHash('sha256').update(`${gateway}/${name}`).digest('hex').slice(0, 8);
   return `davy-${name.slice(0, 8)}-${hash}`;
 }
 
@@ -80,11 +106,11 @@ const secureSchemes = new Set(['mqtts:', 'ssl:']);
 
 export function checkConnection(connection: MqttConnection): DeviceProblem[] {
   const problems: DeviceProblem[] = [];
-  const problem = (at: string[], message: string, fix: string) => problems.push({ path: at, message, fix });
+  const problem = (at: Array<string | number>, message: string, fix: string) => problems.push({ path: at, message, fix });
   if (connection.broker === embeddedBroker) {
     if (!connection.embedded) problem(['embedded'], 'broker: embedded needs an embedded: block with the users devices log in as', 'add embedded: { users: [{ username: …, passwordEnv: … }] }');
-    for (const key of ['username', 'passwordEnv', 'tls'] as const) {
-      const set = key === 'passwordEnv' ? connection.password !== undefined : connection[key] !== undefined;
+    const clientSettings = { clientId: connection.clientIdSet, username: connection.username !== undefined, passwordEnv: connection.password !== undefined, tls: connection.tls !== undefined };
+    for (const [key, set] of Object.entries(clientSettings)) {
       if (set) problem([key], `${key} is for an external broker; the agent reaches its embedded broker from inside`, `remove ${key} (devices' logins go under embedded.users)`);
     }
   } else {
@@ -99,11 +125,14 @@ export function checkConnection(connection: MqttConnection): DeviceProblem[] {
     if (url && connection.tls && !secureSchemes.has(url.protocol)) problem(['tls'], `tls is set but ${connection.broker} is not a TLS URL`, 'use mqtts:// for the broker, or remove tls');
     if (connection.embedded) problem(['embedded'], 'embedded: applies only to broker: embedded', 'remove embedded, or set broker: embedded');
     if (connection.password && !connection.username) problem(['passwordEnv'], 'a password without a username', 'add username');
+    const secret = connection.password && secretProblem(connection.password);
+    if (secret) problem(['passwordEnv'], secret.message, secret.fix);
+    for (const [key, file] of Object.entries({ ca: connection.tls?.ca, cert: connection.tls?.cert, key: connection.tls?.key })) {
+      const unreadable = file === undefined ? undefined : fileProblem(file);
+      if (unreadable) problem(['tls', key], `cannot read ${file} (${unreadable})`, 'check the path (relative to agent.yaml\'s folder) and that the agent may read it');
+    }
+    if ((connection.tls?.cert === undefined) !== (connection.tls?.key === undefined)) problem(['tls'], 'a client certificate needs both cert and key', 'give both tls.cert and tls.key, or neither');
   }
-  for (const [key, file] of Object.entries({ ca: connection.tls?.ca, cert: connection.tls?.cert, key: connection.tls?.key })) {
-    if (file !== undefined && !path.isAbsolute(file)) problem(['tls', key], `"${file}" is a relative path`, 'write the absolute path: the agent may run from any folder');
-  }
-  if ((connection.tls?.cert === undefined) !== (connection.tls?.key === undefined)) problem(['tls'], 'a client certificate needs both cert and key', 'give both tls.cert and tls.key, or neither');
   problems.push(...checkEmbedded(connection.embedded));
   return problems;
 }
@@ -111,26 +140,38 @@ export function checkConnection(connection: MqttConnection): DeviceProblem[] {
 function checkEmbedded(embedded: EmbeddedBrokerDocument | undefined): DeviceProblem[] {
   if (!embedded) return [];
   const problems: DeviceProblem[] = [];
-  if (!parseHostPort(embedded.listen)) {
-    problems.push({ path: ['embedded', 'listen'], message: `"${embedded.listen}" is not a host:port address`, fix: 'write it like 127.0.0.1:1883' });
+  const problem = (at: Array<string | number>, message: string, fix: string) => problems.push({ path: ['embedded', ...at], message, fix });
+  const listen = parseHostPort(embedded.listen);
+  if (!listen) problem(['listen'], `"${embedded.listen}" is not a host:port address`, 'write it like 127.0.0.1:1883');
+  if (listen && !isLoopback(listen.host) && !embedded.tls && !embedded.allowPlainText) {
+    problem(
+      ['listen'],
+      `the embedded broker would listen on ${embedded.listen}, beyond loopback, without TLS: devices' passwords would cross the network in clear`,
+      'add embedded.tls: { cert, key }, or set embedded.allowPlainText: true on a network you trust',
+    );
   }
   for (const [key, file] of Object.entries(embedded.tls ?? {})) {
-    if (file !== undefined && !path.isAbsolute(file)) problems.push({ path: ['embedded', 'tls', key], message: `"${file}" is a relative path`, fix: 'write the absolute path: the agent may run from any folder' });
+    const unreadable = file === undefined ? undefined : fileProblem(file);
+    if (unreadable) problem(['tls', key], `cannot read ${file} (${unreadable})`, 'check the path (relative to agent.yaml\'s folder) and that the agent may read it');
   }
   const seen = new Map<string, number>();
   embedded.users.forEach((user, index) => {
-    const at = ['embedded', 'users', index];
+    const at = ['users', index];
     if ((user.passwordEnv === undefined) === (user.passwordFile === undefined)) {
-      problems.push({ path: at, message: `user ${user.username} needs exactly one of passwordEnv and passwordFile`, fix: 'give passwordEnv (an environment variable) or passwordFile (an absolute path), not both' });
-    }
-    if (user.passwordFile !== undefined && !path.isAbsolute(user.passwordFile)) {
-      problems.push({ path: [...at, 'passwordFile'], message: `"${user.passwordFile}" is a relative path`, fix: 'write the absolute path: the agent may run from any folder' });
+      problem(at, `user ${user.username} needs exactly one of passwordEnv and passwordFile`, 'give passwordEnv (an environment variable) or passwordFile (a file), not both');
+    } else {
+      const secret = secretProblem(user.passwordEnv !== undefined ? { env: user.passwordEnv } : { file: user.passwordFile! });
+      if (secret) problem([...at, user.passwordEnv !== undefined ? 'passwordEnv' : 'passwordFile'], secret.message, secret.fix);
     }
     const first = seen.get(user.username);
-    if (first !== undefined) problems.push({ path: [...at, 'username'], message: `user ${user.username} is listed twice (also users[${first}])`, fix: 'list each user once' });
+    if (first !== undefined) problem([...at, 'username'], `user ${user.username} is listed twice (also users[${first}])`, 'list each user once');
     seen.set(user.username, index);
   });
   return problems;
+}
+
+export function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || host.startsWith('127.');
 }
 
 /** Where the device is, for `davy-agent device list` and events. */

@@ -65,8 +65,4 @@ export class DeviceFleet {
     this.log.warn('device.offline', { device, ...body });
     this.sink?.event(device, { type: 'device.offline', timeMs: Date.now(), body });
   }
-
-  isOnline(device: string): boolean {
-    return this.online.get(device) === true;
-  }
 }

@@ -8,13 +8,13 @@ import { SecretError } from '../json-mapping/secret-source.js';
 import { loadBrokerUsers, type BrokerUser } from './embedded-broker/broker-users.js';
 import type { EmbeddedBrokerDocument } from './embedded-broker/embedded-broker-config.js';
 import { attachToEmbeddedBroker, type BrokerAttachment } from './embedded-broker/shared-brokers.js';
-import type { MqttTransport, TransportEvents } from './transport.js';
+import { embeddedBrokerRetry } from './timing.js';
+import type { MqttTransport, TopicRules, TransportEvents } from './transport.js';
 
 export class EmbeddedTransport implements MqttTransport {
-  readonly address: string;
   private attachment?: BrokerAttachment;
   private unsubscribes: Array<() => Promise<void>> = [];
-  private readonly backoff = new Backoff({ initialMs: 1_000, maxMs: 30_000 });
+  private readonly backoff = new Backoff(embeddedBrokerRetry);
   private retryTimer?: NodeJS.Timeout;
   private stopped = false;
   private starting?: Promise<void>;
@@ -23,11 +23,9 @@ export class EmbeddedTransport implements MqttTransport {
     private readonly entry: string,
     private readonly settings: EmbeddedBrokerDocument,
     private readonly filters: readonly string[],
-    private readonly mayPublish: (topic: string, user: BrokerUser) => boolean,
+    private readonly rules: TopicRules,
     private readonly log: Logger,
-  ) {
-    this.address = `embedded broker ${settings.listen}`;
-  }
+  ) {}
 
   start(events: TransportEvents): void {
     this.starting = this.attach(events);
@@ -57,7 +55,13 @@ export class EmbeddedTransport implements MqttTransport {
     try {
       this.attachment = await attachToEmbeddedBroker(
         this.settings,
-        { name: this.entry, users, mayPublish: this.mayPublish, refused: (kind, message) => events.problem(kind, message) },
+        {
+          name: this.entry,
+          users,
+          mayPublish: (topic, user) => this.rules.mayPublish(topic, user),
+          maySubscribe: (filter, user) => this.rules.maySubscribe(filter, user),
+          refused: (kind, message) => events.problem(kind, message),
+        },
         this.log,
       );
     } catch (error) {

@@ -6,7 +6,7 @@ import type { DeviceProblem } from '../driver-entry.js';
 import type { JsonPoint } from '../json-mapping/json-mapping.js';
 import type { JsonProfileDocument } from '../json-mapping/json-profile-schema.js';
 import type { PathExpression } from '../json-mapping/path-expression.js';
-import { checkConnection, resolveConnection, type MqttConnection } from './connection-config.js';
+import { checkConnection, resolveConnection, workingFolderContext, type ConnectionContext, type MqttConnection } from './connection-config.js';
 import type { MqttDeviceDocument } from './mqtt-config.js';
 import { parseTopicPattern, type TopicPattern } from './topic-pattern.js';
 
@@ -23,9 +23,11 @@ export interface MqttDevice extends DeviceSpec {
   jsonPoints: JsonPoint[];
   timestampPath?: PathExpression;
   maxDevices: number;
+  /** Offline after this long without a message; undefined: only with the broker. */
+  staleAfterMs?: number;
 }
 
-export function resolveMqttDevice(device: MqttDeviceDocument, profile: DeviceProfile): MqttDevice {
+export function resolveMqttDevice(device: MqttDeviceDocument, profile: DeviceProfile, context: ConnectionContext = workingFolderContext()): MqttDevice {
   const document = profile.document as JsonProfileDocument;
   const topics: MqttTopic[] = device.topic !== undefined ? [{ pattern: device.topic }] : Object.entries(device.topics ?? {}).map(([message, pattern]) => ({ message, pattern }));
   return {
@@ -34,11 +36,12 @@ export function resolveMqttDevice(device: MqttDeviceDocument, profile: DevicePro
     profile: profile.name,
     // Pushed: the device decides when values come.
     points: document.points.map((point) => pointSpecOf(point, 0, device.reportByException)),
-    connection: resolveConnection(device),
+    connection: resolveConnection(device, context),
     topics,
     jsonPoints: document.points.map((point) => ({ name: point.name, path: point.path, type: point.type, states: point.states, message: point.message })),
     timestampPath: document.timestampPath,
     maxDevices: device.maxDevices,
+    staleAfterMs: device.staleAfter,
   };
 }
 
@@ -72,10 +75,12 @@ export function checkMqttDevice(device: MqttDevice): DeviceProblem[] {
   for (const { topic, parsed } of patterns) {
     if ('error' in parsed) problem(topic.message === undefined ? ['topic'] : ['topics', topic.message], parsed.error, parsed.fix);
   }
-  const captures = patterns.filter(({ parsed }) => !('error' in parsed) && parsed.capturesDevice).length;
-  if (captures > 0 && captures < patterns.length) {
+  const parsed = patterns.flatMap(({ parsed: pattern }) => ('error' in pattern ? [] : [pattern]));
+  const captures = parsed.filter((pattern) => pattern.capturesDevice).length;
+  if (captures > 0 && captures < parsed.length) {
     problem(['topics'], 'some topics name the device with {device} and some do not', 'put {device} in every topic, or in none');
   }
+  if (device.staleAfterMs !== undefined && device.staleAfterMs <= 0) problem(['staleAfter'], 'staleAfter must be longer than 0', 'give the longest a device may stay quiet, e.g. 5m, or remove staleAfter');
   device.connection.embedded?.users.forEach((user, index) => {
     if (user.device === undefined) return;
     const at = ['embedded', 'users', index, 'device'];

@@ -1,9 +1,10 @@
 /**
  * One embedded broker per listen address, shared by the device entries that name it: started
  * by the first entry that attaches, closed when the last one detaches. Entries on one address
- * must agree on its TLS settings.
+ * must agree on its TLS settings and on their users (agent.yaml's load checks both first:
+ * broker-entries.ts; these checks hold for callers that did not load it).
  */
-import { parseHostPort, type Logger } from '@davy/runtime';
+import { formatHostPort, parseHostPort, type Logger } from '@davy/runtime';
 import type { EmbeddedBrokerDocument } from './embedded-broker-config.js';
 import { EmbeddedBroker, type BrokerTenant } from './embedded-broker.js';
 
@@ -25,7 +26,7 @@ export interface BrokerAttachment {
 export async function attachToEmbeddedBroker(settings: EmbeddedBrokerDocument, tenant: BrokerTenant, log: Logger): Promise<BrokerAttachment> {
   const listen = parseHostPort(settings.listen);
   if (!listen) throw new Error(`embedded.listen "${settings.listen}" is not a host:port address`);
-  const key = settings.listen;
+  const key = formatHostPort(listen);
   const tls = JSON.stringify(settings.tls ?? null);
   let entry = running.get(key);
   if (entry && entry.tls !== tls) {

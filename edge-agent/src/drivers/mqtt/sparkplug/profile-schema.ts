@@ -22,6 +22,20 @@ export const sparkplugProfileSchema = z
     description: z.string().optional(),
     points: z.array(sparkplugPointSchema).min(1),
   })
-  .strict();
+  .strict()
+  .superRefine((profile, context) => {
+    // One metric is one value: two points on it would be one series twice under two names.
+    const first = new Map<string, number>();
+    profile.points.forEach((point, index) => {
+      const earlier = first.get(point.sparkplugMetric);
+      if (earlier === undefined) return void first.set(point.sparkplugMetric, index);
+      context.addIssue({
+        code: 'custom',
+        path: ['points', index, 'sparkplugMetric'],
+        message: `metric "${point.sparkplugMetric}" is read by points[${earlier}] (${profile.points[earlier]!.name}) already`,
+        params: { fix: 'map each Sparkplug metric to one point' },
+      });
+    });
+  });
 
 export type SparkplugProfileDocument = z.output<typeof sparkplugProfileSchema>;

@@ -3,7 +3,7 @@ import type { DeviceSpec } from '../../../config/device-spec.js';
 import { deviceNamePattern } from '../../../config/names.js';
 import { pointSpecOf, type DeviceProfile } from '../../../profiles/index.js';
 import type { DeviceProblem } from '../../driver-entry.js';
-import { checkConnection, resolveConnection, type MqttConnection } from '../connection-config.js';
+import { checkConnection, resolveConnection, workingFolderContext, type ConnectionContext, type MqttConnection } from '../connection-config.js';
 import type { SparkplugDeviceDocument } from './sparkplug-config.js';
 import type { SparkplugProfileDocument } from './profile-schema.js';
 
@@ -19,14 +19,14 @@ export interface SparkplugDevice extends DeviceSpec {
   maxDevices: number;
 }
 
-export function resolveSparkplugDevice(device: SparkplugDeviceDocument, profile: DeviceProfile): SparkplugDevice {
+export function resolveSparkplugDevice(device: SparkplugDeviceDocument, profile: DeviceProfile, context: ConnectionContext = workingFolderContext()): SparkplugDevice {
   const document = profile.document as SparkplugProfileDocument;
   return {
     name: device.name,
     protocol: 'sparkplug',
     profile: profile.name,
     points: document.points.map((point) => pointSpecOf(point, 0, device.reportByException)),
-    connection: resolveConnection(device),
+    connection: resolveConnection(device, context),
     groupId: device.groupId,
     edgeNode: device.edgeNode,
     devices: device.devices,

@@ -1,4 +1,6 @@
+import type { DeviceSpec } from '../../../config/device-spec.js';
 import type { DriverEntry } from '../../driver-entry.js';
+import { problemsBetweenBrokerEntries } from '../broker-entries.js';
 import { describeBroker } from '../connection-config.js';
 import { sparkplugDeviceSchema } from './sparkplug-config.js';
 import { checkSparkplugDevice, resolveSparkplugDevice, type SparkplugDevice } from './sparkplug-device.js';
@@ -9,6 +11,9 @@ export const sparkplugEntry: DriverEntry<typeof sparkplugDeviceSchema, Sparkplug
   profileProtocol: 'sparkplug',
   resolve: resolveSparkplugDevice,
   check: checkSparkplugDevice,
+  /** `all`: every device of agent.yaml, when the agent passes them (MQTT entries share brokers too). */
+  checkAll: (devices: SparkplugDevice[], all?: readonly DeviceSpec[]) =>
+    problemsBetweenBrokerEntries(all ?? devices).filter((found): found is { device: SparkplugDevice; problem: (typeof found)['problem'] } => found.device.protocol === 'sparkplug'),
   create: (device, log) => new SparkplugDriver(device, log),
   describe: (device) => ({
     address: describeBroker(device.connection),

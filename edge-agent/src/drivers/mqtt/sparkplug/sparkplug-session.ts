@@ -4,11 +4,20 @@
  * device, NDATA / DDATA carry values by alias, DDEATH ends a device, NDEATH (the node's MQTT
  * will) ends the node and all its devices — unless its bdSeq is not the current session's, in
  * which case it is a stale will and ignored. Every message after NBIRTH carries the next seq
- * (0-255); a gap is counted. Data the host cannot place (no birth yet, an alias no birth
- * declared) makes it ask the node for a rebirth.
+ * (0-255); a gap makes the host ask for a rebirth, and a repeat of the last seq is a QoS 1
+ * redelivery, skipped.
+ *
+ * The session belongs to the node, not to the host's broker connection: a reconnect keeps the
+ * alias tables and the seq, so the data a persistent session queued while the agent was away is
+ * read with them. Only births and deaths replace them.
+ *
+ * Data the host cannot place (no birth yet) makes it ask the node for a rebirth; until the
+ * births it asked for are due (a node needs a moment), such data is the expected gap of a host
+ * joining a running node, skipped and reported once at the birth rather than counted as errors.
  */
 import { sparkplugB } from '@davy/proto';
 import type { PointReading } from '../../driver.js';
+import { rebirthIntervalMs } from '../timing.js';
 import { MetricTable } from './metric-table.js';
 import { metricValue } from './metric-value.js';
 import type { SparkplugDevice } from './sparkplug-device.js';
@@ -18,10 +27,13 @@ export interface SessionOutput {
   /** Whether the device's readings are taken (it may be refused: a bad name, over the limit). */
   admit(device: string, source: string): boolean;
   readings(device: string, readings: PointReading[]): void;
+  /** A birth, or data: the device is alive (repeats are expected). */
   online(device: string): void;
   offline(device: string, reason: string): void;
   problem(kind: string, message: string): void;
   rebirth(reason: string): void;
+  /** The births the host asked for came; `skipped` messages before them could not be placed. */
+  birthsArrived(skipped: number): void;
 }
 
 const bdSeqMetric = 'bdSeq';
@@ -31,7 +43,10 @@ export class SparkplugSession {
   private bdSeq?: string;
   private lastSeq?: number;
   private nodeMetrics?: MetricTable;
+  /** Only of devices the entry reads and admitted: bounded by `devices:` and maxDevices. */
   private readonly deviceMetrics = new Map<string, MetricTable>();
+  private birthsDueByMs = -Infinity;
+  private skippedBeforeBirth = 0;
 
   constructor(
     private readonly spec: SparkplugDevice,
@@ -46,11 +61,9 @@ export class SparkplugSession {
     return devices === '*' || devices.includes(sparkplugDevice) ? sparkplugDevice : undefined;
   }
 
-  /** The broker connection was lost: what comes after it starts from a new birth. */
-  reset(): void {
-    this.born = false;
-    this.lastSeq = undefined;
-    this.deviceMetrics.clear();
+  /** The host has asked the node for its births (at connect, or after data it could not place). */
+  rebirthRequested(nowMs: number): void {
+    this.birthsDueByMs = nowMs + rebirthIntervalMs;
   }
 
   handle(topic: SparkplugTopic, payload: sparkplugB.Payload, receivedMs: number): void {
@@ -58,26 +71,37 @@ export class SparkplugSession {
     if (topic.type === 'NCMD' || topic.type === 'DCMD') return;
     if (topic.type === 'NDEATH') return this.nodeDeath(payload, where);
     if (topic.type === 'NBIRTH') return this.nodeBirth(payload, receivedMs);
-    if (!this.born) {
-      this.out.problem('no-birth', `${where} came before the node's NBIRTH`);
-      return this.out.rebirth(`${where} before NBIRTH`);
-    }
+    if (!this.born) return this.cannotPlace(`${where} came before the node's NBIRTH`, `${where} before NBIRTH`, receivedMs);
+    // At least once: a message whose PUBACK was lost comes again after a reconnect.
+    if (payload.seq !== undefined && payload.seq === this.lastSeq) return;
     this.checkSeq(payload, where);
-    if (topic.type === 'NDATA') return this.data(undefined, this.nodeMetrics!, payload, receivedMs, where);
-    const id = topic.device!;
-    if (topic.type === 'DBIRTH') return this.deviceBirth(id, payload, receivedMs, where);
-    const metrics = this.deviceMetrics.get(id);
-    if (topic.type === 'DDEATH') {
-      this.deviceMetrics.delete(id);
-      const device = this.deviceFor(id);
-      if (device && metrics) this.out.offline(device, `${where}`);
+    if (topic.type === 'NDATA') {
+      const node = this.deviceFor(undefined);
+      if (node && this.out.admit(node, where)) this.data(node, this.nodeMetrics!, payload, receivedMs, where);
       return;
     }
-    if (!metrics) {
-      this.out.problem('no-birth', `${where} came before the device's DBIRTH`);
-      return this.out.rebirth(`${where} before DBIRTH`);
+    const id = topic.device!;
+    const device = this.deviceFor(id);
+    if (device === undefined) return; // a device of the node this entry does not read
+    if (topic.type === 'DDEATH') {
+      const known = this.deviceMetrics.delete(id);
+      if (known) this.out.offline(device, where);
+      return;
     }
-    this.data(id, metrics, payload, receivedMs, where);
+    if (!this.out.admit(device, where)) return;
+    if (topic.type === 'DBIRTH') return this.deviceBirth(id, device, payload, receivedMs, where);
+    const metrics = this.deviceMetrics.get(id);
+    if (!metrics) return this.cannotPlace(`${where} came before the device's DBIRTH`, `${where} before DBIRTH`, receivedMs);
+    this.data(device, metrics, payload, receivedMs, where);
+  }
+
+  private cannotPlace(problem: string, rebirthReason: string, receivedMs: number): void {
+    if (receivedMs < this.birthsDueByMs) {
+      this.skippedBeforeBirth += 1;
+      return;
+    }
+    this.out.problem('no-birth', problem);
+    this.out.rebirth(rebirthReason);
   }
 
   private nodeBirth(payload: sparkplugB.Payload, receivedMs: number): void {
@@ -87,6 +111,8 @@ export class SparkplugSession {
     this.nodeMetrics = new MetricTable(payload.metrics);
     const bdSeq = payload.metrics.find((metric) => metric.name === bdSeqMetric);
     this.bdSeq = bdSeq?.longValue ?? bdSeq?.intValue?.toString();
+    if (this.skippedBeforeBirth > 0) this.out.birthsArrived(this.skippedBeforeBirth);
+    this.skippedBeforeBirth = 0;
     const device = this.deviceFor(undefined);
     if (device && this.out.admit(device, `NBIRTH of ${this.spec.edgeNode}`)) {
       this.out.online(device);
@@ -94,11 +120,9 @@ export class SparkplugSession {
     }
   }
 
-  private deviceBirth(id: string, payload: sparkplugB.Payload, receivedMs: number, where: string): void {
+  private deviceBirth(id: string, device: string, payload: sparkplugB.Payload, receivedMs: number, where: string): void {
     const metrics = new MetricTable(payload.metrics);
     this.deviceMetrics.set(id, metrics);
-    const device = this.deviceFor(id);
-    if (!device || !this.out.admit(device, where)) return;
     this.out.online(device);
     this.out.readings(device, this.birthReadings(metrics, payload, receivedMs, where));
   }
@@ -110,15 +134,21 @@ export class SparkplugSession {
     if (this.born && deathSeq !== undefined && this.bdSeq !== undefined && deathSeq !== this.bdSeq) return;
     const devices = [...this.deviceMetrics.keys()].flatMap((id) => this.deviceFor(id) ?? []);
     const node = this.deviceFor(undefined);
-    this.reset();
+    this.born = false;
+    this.lastSeq = undefined;
+    this.nodeMetrics = undefined;
+    this.deviceMetrics.clear();
     for (const device of [...devices, ...(node ? [node] : [])]) this.out.offline(device, where);
   }
 
   private checkSeq(payload: sparkplugB.Payload, where: string): void {
     if (payload.seq === undefined) return;
     const expected = this.lastSeq === undefined ? undefined : (this.lastSeq + 1) % 256;
-    if (expected !== undefined && payload.seq !== expected) this.out.problem('sequence', `${where} has seq ${payload.seq}, expected ${expected}: messages were lost or reordered`);
     this.lastSeq = payload.seq;
+    if (expected === undefined || payload.seq === expected) return;
+    this.out.problem('sequence', `${where} has seq ${payload.seq}, expected ${expected}: messages were lost or reordered`);
+    // What was lost may have been a birth or a death: the births say where the node stands.
+    this.out.rebirth(`${where}: seq ${payload.seq}, expected ${expected}`);
   }
 
   /** A birth carries every metric's value: the profile's points it lacks are bad readings that say so. */
@@ -133,10 +163,9 @@ export class SparkplugSession {
     return readings;
   }
 
-  private data(id: string | undefined, metrics: MetricTable, payload: sparkplugB.Payload, receivedMs: number, where: string): void {
-    const device = this.deviceFor(id);
-    if (!device || !this.out.admit(device, where)) return;
+  private data(device: string, metrics: MetricTable, payload: sparkplugB.Payload, receivedMs: number, where: string): void {
     const readings = this.readings(metrics, payload, receivedMs, where);
+    this.out.online(device);
     if (readings.length > 0) this.out.readings(device, readings);
   }
 

@@ -32,3 +32,14 @@ export function nodeFilters(group: string, node: string): string[] {
 export function commandTopic(group: string, node: string): string {
   return `${namespace}/${group}/NCMD/${node}`;
 }
+
+/**
+ * Whether `filter` reads only the commands sent to this edge node and its devices: its NCMD
+ * topic, or DCMD topics with one device id, `+` or `#` — what an edge node subscribes to.
+ */
+export function isNodeCommandFilter(filter: string, group: string, node: string): boolean {
+  const [space, filterGroup, type, filterNode, device, ...rest] = filter.split('/');
+  if (space !== namespace || filterGroup !== group || filterNode !== node || rest.length > 0) return false;
+  if (type === 'NCMD') return device === undefined;
+  return type === 'DCMD' && device !== undefined && (device === '+' || device === '#' || sparkplugIdPattern.test(device));
+}
