@@ -40,6 +40,7 @@ function batchFor(gateway: string, round: number, seq: number, defineSeries: boo
     sentAtMs: Date.now(),
     enterpriseCode: '91350100M000100Y43',
     site: 'bench',
+    previousSeq: 0,
     series: defineSeries
       ? Array.from({ length: seriesPerGateway }, (_, i) => ({ localId: i + 1, key: `${gateway}/dev-${Math.floor(i / 100)}/p${i}`, device: `dev-${Math.floor(i / 100)}`, point: `p${i}`, metric: 'voltage', unit: 'V', intervalMs: 1000 }))
       : [],

@@ -1,13 +1,14 @@
 /**
  * Outbox records → a wire batch. Samples go column by column; a series is defined in the
- * batch the first time the stream carries it (`defined` remembers which were).
+ * batch the first time the stream carries it (`defined` remembers which were). `previousSeq`:
+ * the last record sent before these, which the hub must hold before it stores them.
  */
 import { Quality, type Batch, type SeriesDefinition } from '@davy/proto';
 import type { Outbox } from '../outbox/outbox.js';
 import type { OutboxRecord, SeriesDefinition as OutboxSeriesDefinition } from '../outbox/records.js';
 import type { GatewayIdentity } from './uplink.js';
 
-export function buildBatch(gateway: GatewayIdentity, outbox: Outbox, records: OutboxRecord[], defined: Set<number>, nowMs = Date.now()): Batch {
+export function buildBatch(gateway: GatewayIdentity, outbox: Outbox, records: OutboxRecord[], defined: Set<number>, previousSeq: number, nowMs = Date.now()): Batch {
   const batch: Batch = {
     gatewayId: gateway.id,
     outboxId: outbox.id,
@@ -18,6 +19,7 @@ export function buildBatch(gateway: GatewayIdentity, outbox: Outbox, records: Ou
     samples: { seq: [], series: [], timeMs: [], value: [], quality: [] },
     events: [],
     gaps: [],
+    previousSeq,
   };
   const samples = batch.samples!;
   for (const record of records) {

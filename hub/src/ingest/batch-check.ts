@@ -38,6 +38,7 @@ export function checkBatch(batch: Batch, receivedAtMs: number): IngestBatch {
     gaps: batch.gaps,
     malformed,
     refusedSeries,
+    previousSeq: batch.previousSeq,
   };
 }
 

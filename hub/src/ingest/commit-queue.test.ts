@@ -23,6 +23,7 @@ function batch(gatewayId: string, seq: number): IngestBatch {
     site: '',
     sentAtMs: 0,
     receivedAtMs: 0,
+    previousSeq: 0,
     series: [{ localId: 1, key: `${gatewayId}/dev/p`, device: 'dev', point: 'p', metric: 'voltage', unit: 'V', intervalMs: 1000 }],
     samples: { seq: [seq], series: [1], timeMs: [seq], value: [seq], quality: [1] },
     events: [],

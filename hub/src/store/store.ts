@@ -23,6 +23,8 @@ export interface IngestBatch {
   malformed: Array<{ seq: number; reason: string }>;
   /** Series definitions the ingest path refused, so samples naming them are rejected with this reason. */
   refusedSeries: Array<{ localId: number; reason: string }>;
+  /** The highest sequence number the agent sent before this batch: stored only once the watermark reaches it (batch-order.ts). */
+  previousSeq: number;
 }
 
 export interface IngestResult {
@@ -38,6 +40,8 @@ export interface IngestResult {
   rejections: string[];
   /** Set when nothing of the batch was stored, and why (the stream should end with it). */
   refused?: string;
+  /** Set when the batch came before records it follows: nothing stored, to be handed over again (batch-order.ts). */
+  early?: string;
 }
 
 export interface GatewayInfo {

@@ -63,6 +63,7 @@ export class TestGateway {
         site: this.identity.site,
         sentAtMs: batch.sentAtMs ?? receivedAtMs,
         receivedAtMs,
+        previousSeq: 0,
         samples: {
           seq: samples.map(() => ++this.seq),
           series: samples.map((sample) => localId(sample.point)),

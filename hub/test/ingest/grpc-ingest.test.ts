@@ -35,6 +35,7 @@ function batch(gatewayId: string, outboxId: string, seqs: number[], extra: Parti
     sentAtMs: Date.now(),
     enterpriseCode: '91350100M000100Y43',
     site: 'Test mine',
+    previousSeq: 0,
     series: [{ localId: 1, key: `${gatewayId}/dev/p`, device: 'dev', point: 'p', metric: 'voltage', unit: 'V', intervalMs: 1000 }],
     samples: { seq: seqs, series: seqs.map(() => 1), timeMs: seqs.map((seq) => seq * 1000), value: seqs.map((seq) => seq / 2), quality: seqs.map(() => 1) },
     events: [],

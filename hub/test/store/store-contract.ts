@@ -33,6 +33,7 @@ export function batch(samples: Array<[number, number, number, number, number?]>,
     gaps: [],
     malformed: [],
     refusedSeries: [],
+    previousSeq: 0,
     ...extra,
   };
 }
@@ -98,6 +99,37 @@ export function storeContract(engine: string, openStore: OpenStore): void {
       const results = await store.ingest([batch([[1, 1, 100, 1]]), batch([[2, 1, 200, 2]], { series: [] }), batch([[2, 1, 200, 2], [3, 1, 300, 3]], { series: [] })]);
       expect(results.map((r) => [r.watermark, r.stored, r.duplicates])).toEqual([[1, 1, 0], [2, 1, 0], [3, 1, 1]]);
       expect(await values(store, 'a')).toEqual([[100, 1], [200, 2], [300, 3]]);
+    });
+
+    it('holds back a batch that comes before the records it follows, stores it once they are in, and takes its series then', async () => {
+      const store = await openStore();
+      await store.ingest([batch([], { series: [] })]); // the agent's first heartbeat
+      const second = batch([[3, 1, 300, 3], [4, 2, 300, 4]], { previousSeq: 2, receivedAtMs: 2_000 });
+      const early = 'the batch follows record 2 of outbox outbox-a, and the hub has stored up to 0';
+      expect(await store.ingest([second])).toEqual([{ watermark: 0, stored: 0, duplicates: 0, rejected: 0, rejections: [], early }]);
+      expect((await store.gateways()).map((g) => [g.id, g.watermark, g.lastSeenMs])).toEqual([['gw-1', 0, 1_000]]);
+      expect(await store.seriesByKey('gw-1/dev/a')).toBeUndefined();
+      // In one group, behind the batch it follows, it is stored; ahead of it, it waits for the next group.
+      const first = batch([[1, 1, 100, 1], [2, 2, 100, 2]]);
+      const results = await store.ingest([second, first, second]);
+      expect(results.map((r) => [r.watermark, r.stored, r.duplicates, r.early ?? null])).toEqual([
+        [0, 0, 0, early],
+        [2, 2, 0, null],
+        [4, 2, 0, null],
+      ]);
+      expect(await values(store, 'a')).toEqual([[100, 1], [300, 3]]);
+      expect(await values(store, 'b')).toEqual([[100, 2], [300, 4]]);
+      // Handed over again later, it is a duplicate.
+      expect(await store.ingest([second])).toEqual([{ watermark: 4, stored: 0, duplicates: 2, rejected: 0, rejections: [] }]);
+    });
+
+    it('lets an early batch of a new outbox change nothing: the gateway stays with its outbox', async () => {
+      const store = await openStore();
+      await store.ingest([batch([[1, 1, 100, 1]])]);
+      const [result] = await store.ingest([batch([[5, 1, 300, 3]], { outboxId: 'outbox-b', receivedAtMs: 70_000, previousSeq: 4 })]);
+      expect(result!.early).toBe('the batch follows record 4 of outbox outbox-b, and the hub has stored up to 0');
+      expect((await store.gateways()).map((g) => [g.id, g.watermark, g.lastSeenMs])).toEqual([['gw-1', 1, 1_000]]);
+      expect(await store.events({ type: 'gateway.outbox_replaced', limit: 10 })).toEqual([]);
     });
 
     it('applies series definitions in batch order: no batch of a group sees the definitions of a later one', async () => {

@@ -165,7 +165,7 @@ export class GrpcUplink implements Uplink {
         session.sentSeq = this.outbox.lastSequence; // only holes (acked or dropped) were left
         break;
       }
-      this.send(session, buildBatch(this.gateway, this.outbox, records, session.defined), records[records.length - 1]!.seq);
+      this.send(session, buildBatch(this.gateway, this.outbox, records, session.defined, session.sentSeq), records[records.length - 1]!.seq);
       flushing = true; // once sending, send everything that is pending
     }
   }
@@ -179,7 +179,7 @@ export class GrpcUplink implements Uplink {
   }
 
   private sendHeartbeat(session: Session): void {
-    this.send(session, buildBatch(this.gateway, this.outbox, [], session.defined), session.sentSeq);
+    this.send(session, buildBatch(this.gateway, this.outbox, [], session.defined, session.sentSeq), session.sentSeq);
   }
 
   /** Once a second: a silent stream is rebuilt; an idle one sends a heartbeat. */

@@ -105,6 +105,9 @@ function serveStream(call: ServerDuplexStream<Batch, Ack>, options: GrpcIngestOp
         log.warn('ingest.refused', { reason: result.refused });
         return fail(status.FAILED_PRECONDITION, result.refused);
       }
+      // A stream hands batches over in order, so this is an agent that skipped ahead: it
+      // reconnects, learns the watermark from the first ack, and sends from there.
+      if (result.early) return fail(status.ABORTED, result.early);
       if (result.rejected > 0) log.warn('ingest.rejected', { rejected: result.rejected, reasons: result.rejections });
       if (result.duplicates > 0) log.info('ingest.duplicates_skipped', { duplicates: result.duplicates, watermark: result.watermark });
       call.write({ watermark: result.watermark, stored: result.stored, hubTimeMs: Date.now() });

@@ -18,6 +18,7 @@
 import type pg from 'pg';
 import { sortRecords, type EventRow, type SampleRow } from '../batch-records.js';
 import { deviceReportOf } from '../device-report.js';
+import { earlyReason, earlyResult, watermarkAfter } from '../batch-order.js';
 import { decideOutbox, outboxKey, RefusedOutboxes, refusedResult, type GatewayOutbox } from '../outbox-takeover.js';
 import type { IngestBatch, IngestResult } from '../store.js';
 import { writeDeviceReport } from './device-status.js';
@@ -91,7 +92,7 @@ export class PostgresIngest {
     const gateways = await lockGateways(client, batches);
     const watermarks = await outboxWatermarks(client, [...gateways.keys()]);
     // All series the group defines in one statement (a gateway's first batch defines thousands).
-    const seriesIds = await this.defineSeries(client, takenBatches(batches, gateways));
+    const seriesIds = await this.defineSeries(client, takenBatches(batches, gateways, watermarks));
     const writes = new GroupWrites();
     const refused = new RefusedOutboxes();
     const results = batches.map((batch) => {
@@ -187,8 +188,9 @@ export class PostgresIngest {
  * before it leave it, exactly as sortBatch decides them afterwards, so that a refused agent's
  * series definitions are never applied.
  */
-function takenBatches(batches: IngestBatch[], stored: Map<string, GatewayOutbox>): IngestBatch[] {
+function takenBatches(batches: IngestBatch[], stored: Map<string, GatewayOutbox>, storedWatermarks: Map<string, number>): IngestBatch[] {
   const gateways = new Map(stored);
+  const watermarks = new Map(storedWatermarks);
   const refused = new RefusedOutboxes();
   return batches.filter((batch) => {
     if (refused.earlier(batch)) return false;
@@ -197,6 +199,10 @@ function takenBatches(batches: IngestBatch[], stored: Map<string, GatewayOutbox>
       refused.note(batch, refusedResult(0, decision.reason));
       return false;
     }
+    const key = outboxKey(batch);
+    const previous = watermarks.get(key) ?? 0;
+    if (earlyReason(batch, previous) !== undefined) return false;
+    watermarks.set(key, watermarkAfter(batch, previous));
     gateways.set(batch.gatewayId, { outboxId: batch.outboxId, lastSeenMs: batch.receivedAtMs });
     return true;
   });
@@ -209,6 +215,8 @@ function sortBatch(batch: IngestBatch, gateways: Map<string, GatewayOutbox>, wat
   const previous = watermarkOf(batch.outboxId);
   const decision = decideOutbox(batch, gateways.get(batch.gatewayId), watermarkOf);
   if (decision.kind === 'refused') return refusedResult(previous, decision.reason);
+  const early = earlyReason(batch, previous);
+  if (early !== undefined) return earlyResult(previous, early);
   if (decision.kind === 'replaced') writes.events.push(decision.event);
 
   const { result, samples, events } = sortRecords(batch, previous, seriesIds);

@@ -7,6 +7,7 @@ import type Database from 'better-sqlite3';
 import { sortRecords, type EventRow } from '../batch-records.js';
 import { deviceReportOf } from '../device-report.js';
 import { LatestSamples } from '../latest-samples.js';
+import { earlyReason, earlyResult } from '../batch-order.js';
 import { decideOutbox, outboxKey, RefusedOutboxes, refusedResult } from '../outbox-takeover.js';
 import type { IngestBatch, IngestResult } from '../store.js';
 import { DeviceStatusWriter } from './device-status.js';
@@ -89,6 +90,7 @@ export class SqliteIngest {
     const received = batch.receivedAtMs;
     const opened = this.openGateway(batch);
     if (opened.refused !== undefined) return refusedResult(opened.watermark, opened.refused);
+    if (opened.early !== undefined) return earlyResult(opened.watermark, opened.early);
     const { result, samples, events } = sortRecords(batch, opened.watermark, this.defineSeries(batch));
     for (const sample of samples) {
       s.stageSample.run(sample.seriesId, sample.timeMs, sample.seq, sample.value, sample.quality, sample.receivedMs);
@@ -111,18 +113,22 @@ export class SqliteIngest {
    * The watermark of the batch's outbox; creates the gateway, or switches it to another outbox
    * (a reinstalled agent) once the current one has been silent long enough.
    */
-  private openGateway(batch: IngestBatch): { watermark: number; refused?: string } {
+  private openGateway(batch: IngestBatch): { watermark: number; refused?: string; early?: string } {
     const s = this.statements;
     const row = s.gateway.get(batch.gatewayId);
     const received = batch.receivedAtMs;
     const watermarkOf = (outboxId: string) => s.outboxWatermark.get(batch.gatewayId, outboxId)?.watermark ?? 0;
     const watermark = watermarkOf(batch.outboxId);
+    // An early batch changes nothing, not even which outbox the gateway sends from.
+    const early = earlyReason(batch, watermark);
     if (!row) {
+      if (early !== undefined) return { watermark, early };
       s.insertGateway.run(batch.gatewayId, batch.enterpriseCode || null, batch.site || null, batch.outboxId, received, received, batch.sentAtMs - received);
       return { watermark };
     }
     const decision = decideOutbox(batch, { outboxId: row.outbox_id, lastSeenMs: row.last_seen_ms }, watermarkOf);
     if (decision.kind === 'refused') return { watermark, refused: decision.reason };
+    if (early !== undefined) return { watermark, early };
     if (decision.kind === 'replaced') this.insertEvent(decision.event);
     return { watermark };
   }

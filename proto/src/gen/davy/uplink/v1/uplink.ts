@@ -94,7 +94,10 @@ export interface Batch {
   /** The enterprise (unified social credit code) and site the gateway reports for. */
   enterpriseCode: string;
   site: string;
-  /** Series first used on this stream. Samples name series by their local id. */
+  /**
+   * Series first used on this stream (on NATS: since the agent connected or last resent).
+   * Samples name series by their local id.
+   */
   series: SeriesDefinition[];
   /**
    * The batch's records, each with its outbox sequence number. Samples travel column by
@@ -104,6 +107,13 @@ export interface Batch {
   samples?: SampleColumns | undefined;
   events: Event[];
   gaps: Gap[];
+  /**
+   * The highest sequence number the agent had sent before this batch (0: none it knows of).
+   * The hub stores the batch only once its watermark has reached it, so that batches which
+   * arrive out of order (a redelivered NATS message, two hub replicas) never let the watermark
+   * pass records still on their way.
+   */
+  previousSeq: number;
 }
 
 export interface SeriesDefinition {
@@ -176,6 +186,7 @@ function createBaseBatch(): Batch {
     samples: undefined,
     events: [],
     gaps: [],
+    previousSeq: 0,
   };
 }
 
@@ -207,6 +218,9 @@ export const Batch: MessageFns<Batch> = {
     }
     for (const v of message.gaps) {
       Gap.encode(v!, writer.uint32(74).fork()).join();
+    }
+    if (message.previousSeq !== 0) {
+      writer.uint32(80).uint64(message.previousSeq);
     }
     return writer;
   },
@@ -296,6 +310,14 @@ export const Batch: MessageFns<Batch> = {
             message.gaps.push(Gap.decode(reader, reader.uint32()));
             continue;
           }
+          case 10: {
+            if (tag !== 80) {
+              break;
+            }
+
+            message.previousSeq = longToNumber(reader.uint64());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -337,6 +359,11 @@ export const Batch: MessageFns<Batch> = {
       samples: isSet(object.samples) ? SampleColumns.fromJSON(object.samples) : undefined,
       events: globalThis.Array.isArray(object?.events) ? object.events.map((e: any) => Event.fromJSON(e)) : [],
       gaps: globalThis.Array.isArray(object?.gaps) ? object.gaps.map((e: any) => Gap.fromJSON(e)) : [],
+      previousSeq: isSet(object.previousSeq)
+        ? globalThis.Number(object.previousSeq)
+        : isSet(object.previous_seq)
+        ? globalThis.Number(object.previous_seq)
+        : 0,
     };
   },
 
@@ -369,6 +396,9 @@ export const Batch: MessageFns<Batch> = {
     if (message.gaps?.length) {
       obj.gaps = message.gaps.map((e) => Gap.toJSON(e));
     }
+    if (message.previousSeq !== 0) {
+      obj.previousSeq = Math.round(message.previousSeq);
+    }
     return obj;
   },
 
@@ -388,6 +418,7 @@ export const Batch: MessageFns<Batch> = {
       : undefined;
     message.events = object.events?.map((e) => Event.fromPartial(e)) || [];
     message.gaps = object.gaps?.map((e) => Gap.fromPartial(e)) || [];
+    message.previousSeq = object.previousSeq ?? 0;
     return message;
   },
 };
