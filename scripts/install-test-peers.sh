@@ -16,6 +16,8 @@ command -v mosquitto >/dev/null 2>&1 || apt_missing+=(mosquitto)
 command -v mosquitto_pub >/dev/null 2>&1 || apt_missing+=(mosquitto-clients)
 # PostgreSQL: the server the hub's PostgreSQL store is tested against (tests start their own).
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || apt_missing+=(postgresql)
+# NATS: nats-server with JetStream, the transport the hub's NATS ingest is tested against.
+command -v nats-server >/dev/null 2>&1 || [ -x /usr/sbin/nats-server ] || apt_missing+=(nats-server)
 # OPC UA: asyncua (PyPI) as an independent server, for the python3 first on PATH (3.11 here).
 python3 -c 'import asyncua' 2>/dev/null || pip_missing+=(asyncua==2.1.0)
 

@@ -3,13 +3,14 @@
  * (devices, uplink) into the outbox file every few seconds for `davy-agent status`.
  */
 import type { Logger } from '@davy/runtime';
-import type { AgentConfig } from './config/load-agent-config.js';
+import { describeHubLink, type AgentConfig } from './config/load-agent-config.js';
 import type { DeviceDriver } from './drivers/driver.js';
 import { createDriver } from './drivers/registry.js';
 import { Outbox } from './outbox/outbox.js';
 import { lockOutbox, type OutboxLock } from './outbox/outbox-lock.js';
 import { PointPipeline } from './pipeline/point-pipeline.js';
 import { GrpcUplink } from './uplink/grpc/grpc-uplink.js';
+import { NatsUplink } from './uplink/nats/nats-uplink.js';
 import type { Uplink } from './uplink/uplink.js';
 
 const stateIntervalMs = 2_000;
@@ -42,7 +43,10 @@ export class Agent {
     const outbox = Outbox.open(config.outbox.path, { maxBytes: config.outbox.maxBytes, sync: config.outbox.sync, log });
     const pipeline = new PointPipeline(config.gateway.id, config.devices, outbox, log);
     const drivers = config.devices.map((device) => createDriver(device, log));
-    const uplink = new GrpcUplink(config.hub, config.gateway, config.uplink, outbox, log);
+    const uplink: Uplink =
+      config.hub.transport === 'grpc'
+        ? new GrpcUplink(config.hub.address, config.gateway, config.uplink, outbox, log)
+        : new NatsUplink(config.hub.servers, config.gateway, config.uplink, outbox, log);
     const agent = new Agent(config, lock, outbox, drivers, pipeline, uplink, log);
     const stats = outbox.stats();
     log.info('agent.started', {
@@ -86,7 +90,7 @@ export class Agent {
       pid: process.pid,
       startedMs: this.startedMs,
       gateway: this.config.gateway.id,
-      hub: `${this.config.hub.host}:${this.config.hub.port}`,
+      hub: describeHubLink(this.config.hub),
       running,
     };
     this.outbox.writeState('agent', agent);

@@ -7,10 +7,9 @@
  */
 import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
 import { describe, expect, it, type TestContext } from 'vitest';
-import { ManagedProcess, freePort, runDavy, tempDir, waitFor } from '@davy/runtime/testing';
+import { ManagedProcess, freePort, runDavy, tempDir, waitFor, acceptsConnections } from '@davy/runtime/testing';
 import { loadProfile } from '../src/profiles/index.js';
 import { RecordingSink } from './support/recording-sink.js';
 import { opcuaDriver, pkiOfTestFile } from './support/opcua-sim.js';
@@ -18,16 +17,6 @@ import { opcuaDriver, pkiOfTestFile } from './support/opcua-sim.js';
 const fixtures = path.join(import.meta.dirname, 'fixtures', 'opcua');
 const profile = path.join(fixtures, 'asyncua-fan.yaml');
 const pki = pkiOfTestFile();
-
-function connects(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = net.connect(port, '127.0.0.1', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.on('error', () => resolve(false));
-  });
-}
 
 /**
  * The interpreter itself of the python3 first on PATH (where pip installed asyncua): pyenv's
@@ -45,7 +34,7 @@ async function asyncuaServer(context: TestContext, mode: 'None' | 'SignAndEncryp
     remove();
   });
   await server.waitForLine((line) => line === 'listening', 30_000, 'asyncua listening');
-  await waitFor(() => connects(port), { what: `asyncua on ${port}` });
+  await waitFor(() => acceptsConnections(port), { what: `asyncua on ${port}` });
   return { endpoint: `opc.tcp://127.0.0.1:${port}/davy/peer`, dir };
 }
 

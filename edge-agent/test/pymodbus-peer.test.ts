@@ -3,31 +3,20 @@
  * python3-pymodbus) serving a belt scale whose registers Python packs with struct.
  */
 import { writeFileSync } from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ManagedProcess, freePort, runDavy, tempDir, waitFor } from '@davy/runtime/testing';
+import { ManagedProcess, freePort, runDavy, tempDir, waitFor, acceptsConnections } from '@davy/runtime/testing';
 
 const script = path.join(import.meta.dirname, 'fixtures', 'pymodbus_belt_scale.py');
 let server: ManagedProcess;
 let port: number;
 const { dir, remove } = tempDir();
 
-function connects(target: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = net.connect(target, '127.0.0.1', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.on('error', () => resolve(false));
-  });
-}
-
 beforeAll(async () => {
   port = await freePort();
   // Debian's own interpreter: pymodbus is installed for it, not for other pythons on PATH.
   server = new ManagedProcess('pymodbus', '/usr/bin/python3', [script, String(port)]);
-  await waitFor(() => connects(port), { what: `pymodbus on port ${port}`, timeoutMs: 20_000 });
+  await waitFor(() => acceptsConnections(port), { what: `pymodbus on port ${port}`, timeoutMs: 20_000 });
   writeFileSync(
     path.join(dir, 'agent.yaml'),
     [

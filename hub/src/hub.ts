@@ -1,5 +1,5 @@
 /**
- * A running hub: the store, gRPC ingest into it through the commit queue, and the REST API
+ * A running hub: the store, gRPC and/or NATS ingest into it through one commit queue, and the REST API
  * over it. The CLI, the demo, tests and benchmarks all start a hub through here.
  */
 import path from 'node:path';
@@ -7,7 +7,9 @@ import type { Logger } from '@davy/runtime';
 import { createApi, serveApi } from './api/index.js';
 import { ensureApiToken } from './auth/index.js';
 import { CommitQueue } from './ingest/commit-queue.js';
-import { startGrpcIngest } from './ingest/grpc/grpc-ingest.js';
+import { startGrpcIngest, type GrpcIngest } from './ingest/grpc/grpc-ingest.js';
+import { startNatsIngest, type NatsIngest } from './ingest/nats/nats-ingest.js';
+import type { Transport } from './config/hub-settings.js';
 import { openStore } from './store/open-store.js';
 import type { StoreLocation } from './store/store-location.js';
 import type { HostPort } from '@davy/runtime';
@@ -16,6 +18,10 @@ export interface HubOptions {
   dataDir: string;
   http: HostPort;
   grpc: HostPort;
+  /** How gateways send batches; default gRPC only. */
+  transports?: Transport[];
+  /** The NATS servers (nats://host:port), with the nats transport. */
+  nats?: string[];
   /** Where the store is; default SQLite in DATA/hub.db. */
   store?: StoreLocation;
   /** DAVY_HUB_TOKEN: a token to accept, instead of generating one. */
@@ -30,6 +36,7 @@ export interface HubOptions {
 
 export interface RunningHub {
   httpPort: number;
+  /** 0 when the hub does not take gRPC. */
   grpcPort: number;
   /** Set when this start generated the API token: the caller shows it once. */
   generatedToken?: string;
@@ -45,16 +52,20 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
   const location = options.store ?? { engine: 'sqlite', file: path.join(options.dataDir, 'hub.db') };
   const store = await openStore({ location, sqliteSync: options.sqliteSync, retentionDays: options.retentionDays, log: options.log, signal: options.signal });
   const { generated } = await ensureApiToken(store, options.envToken);
-  const grpc = await startGrpcIngest({ ...options.grpc, queue: new CommitQueue(store), log: options.log });
+  const queue = new CommitQueue(store);
+  const transports = options.transports ?? ['grpc'];
+  const grpc: GrpcIngest | undefined = transports.includes('grpc') ? await startGrpcIngest({ ...options.grpc, queue, log: options.log }) : undefined;
+  // In the background: a NATS server that is not up yet is waited for while the API serves.
+  const nats: NatsIngest | undefined = transports.includes('nats') ? startNatsIngest({ servers: options.nats ?? ['nats://127.0.0.1:4222'], queue, log: options.log }) : undefined;
   const api = createApi({ store, log: options.log });
   const http = await serveApi(api, options.http);
   options.log.info('http.listening', { host: options.http.host, port: http.port });
   return {
     httpPort: http.port,
-    grpcPort: grpc.port,
+    grpcPort: grpc?.port ?? 0,
     generatedToken: generated,
     close: async () => {
-      await Promise.all([grpc.close(), http.close()]);
+      await Promise.all([grpc?.close(), nats?.close(), http.close()]);
       await store.close();
     },
   };

@@ -1,4 +1,4 @@
-export { createLogger, errorMessage, parseLogLevel, type Logger, type LogFields, type LogLevel, type LogSink } from './log.js';
+export { createLogger, connectFailure, errorMessage, parseLogLevel, type Logger, type LogFields, type LogLevel, type LogSink } from './log.js';
 export { parseDurationMs, parseSizeBytes, formatDurationMs, formatBytes } from './units.js';
 export { Backoff, sleep, type BackoffOptions } from './backoff.js';
 export { ConfigError, formatPath, formatProblems, type ConfigPath, type ConfigProblem } from './config/config-error.js';
@@ -10,3 +10,4 @@ export { runCli, untilSignal, exitCodes, UsageError } from './cli.js';
 export { formatTable } from './table.js';
 export { processIsAlive } from './process-alive.js';
 export { closestName } from './closest-name.js';
+export { parseNatsServers } from './nats-servers.js';

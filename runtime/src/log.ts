@@ -65,3 +65,14 @@ export function errorMessage(error: unknown): string {
   if (error instanceof Error) return error.message || error.name;
   return String(error);
 }
+
+/**
+ * One line for a failed connect to a server: Node reports a refused localhost (IPv4 and IPv6)
+ * as an AggregateError, and a code (ECONNREFUSED) the message may not say.
+ */
+export function connectFailure(error: unknown): string {
+  if (error instanceof AggregateError && error.errors.length > 0) return [...new Set(error.errors.map(errorMessage))].join('; ');
+  const code = (error as { code?: unknown }).code;
+  const message = errorMessage(error);
+  return typeof code === 'string' && !message.includes(code) ? `${message} (${code})` : message;
+}

@@ -1,6 +1,6 @@
 import { Command } from 'commander';
 import { exitCodes, formatBytes, formatDurationMs, formatTable } from '@davy/runtime';
-import { loadAgentConfig } from '../config/load-agent-config.js';
+import { describeHubLink, loadAgentConfig } from '../config/load-agent-config.js';
 import { readAgentStatus } from '../status/read-status.js';
 import { configOption } from './config-option.js';
 
@@ -26,7 +26,7 @@ export function statusCommand(): Command {
       const agent = status.agent;
       const lines = [
         `agent    ${agent ? (agent.alive ? `running (pid ${agent.pid}) since ${ago(agent.startedMs)}` : `not running (last seen ${ago(agent.savedMs)})`) : 'never started'}`,
-        `gateway  ${config.gateway.id}  hub ${config.hub.host}:${config.hub.port}`,
+        `gateway  ${config.gateway.id}  hub ${describeHubLink(config.hub)} (${config.hub.transport})`,
         `uplink   ${status.uplink ? `${status.uplink.connected ? 'connected' : 'not connected'}, last ack ${ago(status.uplink.lastAckMs)}, hub watermark ${status.uplink.watermark ?? '-'}, ${status.uplink.inFlightBatches} batches in flight, ${status.uplink.reconnects} reconnects${status.uplink.lastError ? `, last error: ${status.uplink.lastError}` : ''}` : 'unknown'}`,
         `outbox   ${status.outbox.depth} records waiting, oldest ${status.outbox.oldestTimeMs ? formatDurationMs(now - status.outbox.oldestTimeMs) : '-'} old, ` +
           `${formatBytes(status.outbox.fileBytes)} of ${formatBytes(config.outbox.maxBytes)}, last seq ${status.outbox.lastSeq}, ${status.outbox.droppedTotal} dropped (full)`,

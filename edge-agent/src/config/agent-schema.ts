@@ -23,7 +23,8 @@ export const agentConfigSchema = z
       .strict(),
     hub: z
       .object({
-        address: z.string().min(1).describe('the hub\'s gRPC address, host:port (e.g. 127.0.0.1:9090)'),
+        transport: z.enum(['grpc', 'nats']).default('grpc').describe('grpc: a stream to the hub; nats: batches published to NATS JetStream, which hubs consume'),
+        address: z.string().min(1).describe('grpc: the hub\'s address, host:port (e.g. 127.0.0.1:9090); nats: the NATS server(s), nats://host:port, comma-separated'),
       })
       .strict(),
     outbox: z

@@ -3,15 +3,22 @@
  * line, path and fix, all of a file's problems at once; the rest of the agent trusts the result.
  */
 import path from 'node:path';
-import { closestName, ConfigError, parseHostPort, YamlFile, type ConfigProblem, type HostPort } from '@davy/runtime';
+import { closestName, ConfigError, formatHostPort, parseHostPort, parseNatsServers, YamlFile, type ConfigProblem, type HostPort } from '@davy/runtime';
 import { problemsBetween, profileProtocolFor, resolveDevice, type ResolvedDevice } from '../drivers/registry.js';
 import { bundledProfilesDir, findProfileFile, listProfileNames, loadProfile } from '../profiles/index.js';
 import { agentConfigSchema, type AgentConfigDocument } from './agent-schema.js';
 
+/** Where batches go: a hub's gRPC ingest, or NATS JetStream servers that hubs consume from. */
+export type HubLink = { transport: 'grpc'; address: HostPort } | { transport: 'nats'; servers: string[] };
+
+export function describeHubLink(hub: HubLink): string {
+  return hub.transport === 'grpc' ? formatHostPort(hub.address) : hub.servers.join(',');
+}
+
 export interface AgentConfig {
   file: string;
   gateway: AgentConfigDocument['gateway'];
-  hub: HostPort;
+  hub: HubLink;
   outbox: { path: string; maxBytes: number; sync: 'full' | 'normal' };
   uplink: AgentConfigDocument['uplink'];
   deviceHealth: AgentConfigDocument['deviceHealth'];
@@ -19,17 +26,15 @@ export interface AgentConfig {
   devices: ResolvedDevice[];
 }
 
-export function loadAgentConfig(file: string): AgentConfig {
+/** `transport`: the --transport flag of `start`, which wins over hub.transport. */
+export function loadAgentConfig(file: string, overrides: { transport?: HubLink['transport'] } = {}): AgentConfig {
   const yaml = YamlFile.read(file, 'agent config');
   const document = yaml.validate(agentConfigSchema, 'agent config');
   const dir = path.dirname(path.resolve(file));
   const profileFolders = [...document.profiles.map((folder) => path.resolve(dir, folder)), bundledProfilesDir];
   const problems: ConfigProblem[] = [];
 
-  const hub = parseHostPort(document.hub.address, '');
-  if (!hub || hub.host === '') {
-    problems.push(yaml.problem(['hub', 'address'], `"${document.hub.address}" is not a host:port address`, 'write the hub\'s gRPC address as host:port, e.g. 10.0.0.5:9090'));
-  }
+  const hub = readHubLink(document.hub.address, overrides.transport ?? document.hub.transport, overrides.transport !== undefined, (message, fix) => problems.push(yaml.problem(['hub', 'address'], message, fix)));
 
   const devices: ResolvedDevice[] = [];
   const indexOf = new Map<ResolvedDevice, number>();
@@ -87,4 +92,18 @@ export function loadAgentConfig(file: string): AgentConfig {
     profileFolders,
     devices,
   };
+}
+
+function readHubLink(address: string, transport: HubLink['transport'], fromFlag: boolean, problem: (message: string, fix: string) => void): HubLink | undefined {
+  const why = fromFlag ? `, from --transport` : '';
+  if (transport === 'nats') {
+    const parsed = parseNatsServers(address);
+    if ('servers' in parsed) return { transport, servers: parsed.servers };
+    problem(`${parsed.problem} (transport nats${why})`, parsed.fix);
+    return undefined;
+  }
+  const parsed = parseHostPort(address, '');
+  if (parsed && parsed.host !== '') return { transport, address: parsed };
+  problem(`"${address}" is not a host:port address (transport grpc${why})`, 'write the hub\'s gRPC address as host:port, e.g. 10.0.0.5:9090, or set hub.transport: nats for NATS servers');
+  return undefined;
 }

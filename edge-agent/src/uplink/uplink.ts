@@ -1,4 +1,4 @@
-/** The seam between the outbox and a transport to the hub (gRPC now; NATS later). */
+/** The seam between the outbox and a transport to the hub: gRPC (grpc/) or NATS JetStream (nats/). */
 export interface UplinkStatus {
   transport: string;
   connected: boolean;

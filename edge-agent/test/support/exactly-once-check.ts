@@ -9,10 +9,10 @@ import type { TestStack } from './stack.js';
  * Stops the counter (the device goes away), lets the agent drain, and returns the hub's values
  * with the number of reads the simulator answered.
  */
-export async function settle(stack: TestStack): Promise<{ values: number[]; answered: number }> {
+export async function settle(stack: TestStack, drainTimeoutMs?: number): Promise<{ values: number[]; answered: number }> {
   await stack.sim!.stop();
   const stopped = await stack.sim!.waitForEvent('modbus.stopped');
-  await stack.waitForDrain();
+  await stack.waitForDrain(drainTimeoutMs);
   const points = await stack.rawPoints('reads');
   return { values: points.filter((point) => point.quality === 'good').map((point) => point.value!), answered: (stopped.values as { reads: number }).reads };
 }

@@ -22,6 +22,8 @@ export interface StackOptions {
   agentYaml?: string[];
   /** The hub's --store (e.g. a PostgreSQL URL); default its own SQLite file. */
   store?: string;
+  /** A NATS server's URL: batches go through its JetStream instead of gRPC. */
+  nats?: string;
 }
 
 export const gatewayId = 'gw-test';
@@ -33,6 +35,8 @@ export class TestStack {
   readonly remove: () => void;
   sim?: ManagedProcess;
   hub?: ManagedProcess;
+  /** Further hubs on the same store and stream (startReplica). */
+  readonly replicas: ManagedProcess[] = [];
   agent?: ManagedProcess;
   proxy?: TcpProxy;
   httpPort = 0;
@@ -74,21 +78,35 @@ export class TestStack {
   }
 
   async startHub(): Promise<void> {
+    this.hub = await this.launchHub('hub', 'davy-hub');
+    this.httpPort = (await this.hub.waitForEvent('http.listening')).port as number;
+  }
+
+  /** Another hub on the same store and NATS stream, with its own data folder and API port. */
+  async startReplica(): Promise<ManagedProcess> {
+    const replica = await this.launchHub(`hub-replica-${this.replicas.length + 1}`, `davy-hub-replica-${this.replicas.length + 1}`);
+    this.replicas.push(replica);
+    return replica;
+  }
+
+  private async launchHub(dataFolder: string, name: string): Promise<ManagedProcess> {
     const store = this.options.store ? ['--store', this.options.store] : [];
-    this.hub = ManagedProcess.davy('hub', ['start', '--data', path.join(this.dir, 'hub'), '--http', '127.0.0.1:0', '--grpc', `127.0.0.1:${this.grpcPort}`, ...store], {
-      name: 'davy-hub',
+    const transport = this.options.nats ? ['--transport', 'nats', '--nats', this.options.nats] : ['--grpc', `127.0.0.1:${this.grpcPort}`];
+    const hub = ManagedProcess.davy('hub', ['start', '--data', path.join(this.dir, dataFolder), '--http', '127.0.0.1:0', ...transport, ...store], {
+      name,
       env: { DAVY_HUB_TOKEN: this.token },
     });
-    const listening = await this.hub.waitForEvent('http.listening');
-    this.httpPort = listening.port as number;
+    await hub.waitForEvent(this.options.nats ? 'nats.consuming' : 'http.listening', 20_000);
+    return hub;
   }
 
   private writeAgentConfig(): void {
     const hubPort = this.proxy ? this.proxy.port : this.grpcPort;
+    const hub = this.options.nats ? `{ transport: nats, address: '${this.options.nats}' }` : `{ address: 127.0.0.1:${hubPort} }`;
     const uplink = { reconnectMin: '200ms', reconnectMax: '2s', ...this.options.uplink };
     const config = [
       `gateway: { id: ${gatewayId}, enterprise: 91350100M000100Y43, site: Test mine }`,
-      `hub: { address: 127.0.0.1:${hubPort} }`,
+      `hub: ${hub}`,
       `uplink: { ${Object.entries(uplink).map(([key, value]) => `${key}: ${value}`).join(', ')} }`,
       ...(this.options.agentYaml ?? []),
       'devices:',
@@ -138,7 +156,7 @@ export class TestStack {
   }
 
   async stop(): Promise<void> {
-    await Promise.all([this.agent?.stop(), this.sim?.stop(), this.hub?.stop()]);
+    await Promise.all([this.agent?.stop(), this.sim?.stop(), this.hub?.stop(), ...this.replicas.map((replica) => replica.stop())]);
     await this.proxy?.close();
     this.remove();
   }

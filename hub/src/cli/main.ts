@@ -65,6 +65,8 @@ start.action(async (options: Record<string, string | boolean | undefined>, comma
       dataDir: settings.dataDir,
       http: settings.http,
       grpc: settings.grpc,
+      transports: settings.transports,
+      nats: settings.nats,
       store: settings.store,
       retentionDays: settings.retentionDays,
       sqliteSync: settings.sqliteSync,

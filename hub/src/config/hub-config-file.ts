@@ -14,6 +14,8 @@ export const hubConfigSchema = z
     retentionDays: z.number().int().min(1).optional().describe('PostgreSQL: whole days of raw samples kept before today; leave it out to keep everything'),
     sqliteSync: z.enum(['full', 'normal']).optional().describe('full: acked batches survive a power cut; normal: faster'),
     allowRemoteIngest: z.boolean().optional().describe('let gRPC ingest listen beyond loopback, although gateways do not authenticate yet'),
+    transport: z.string().min(1).optional().describe('how gateways send batches: grpc, nats, or grpc,nats'),
+    nats: z.string().min(1).optional().describe('the NATS server(s) with JetStream, comma-separated nats://host:port'),
   })
   .strict();
 

@@ -5,7 +5,7 @@
  * the problems of hub.yaml are listed all at once with their lines (ConfigError, exit code 2).
  */
 import path from 'node:path';
-import { ConfigError, formatHostPort, parseHostPort, UsageError, type ConfigProblem, type HostPort } from '@davy/runtime';
+import { ConfigError, formatHostPort, parseHostPort, parseNatsServers, UsageError, type ConfigProblem, type HostPort } from '@davy/runtime';
 import { parseStoreLocation, storeLocationHint, withoutPassword, type StoreLocation } from '../store/store-location.js';
 import type { HubConfigFile } from './hub-config-file.js';
 
@@ -17,10 +17,16 @@ export interface HubSettings {
   retentionDays?: number;
   sqliteSync: 'full' | 'normal';
   allowRemoteIngest: boolean;
+  /** How gateways send batches: over gRPC, through NATS JetStream, or both at once. */
+  transports: Transport[];
+  /** The NATS servers, with the nats transport. */
+  nats: string[];
 }
 
+export type Transport = 'grpc' | 'nats';
+
 /** A setting's name, which is also its key in hub.yaml. */
-export type SettingName = 'data' | 'http' | 'grpc' | 'store' | 'retentionDays' | 'sqliteSync' | 'allowRemoteIngest';
+export type SettingName = 'data' | 'http' | 'grpc' | 'store' | 'retentionDays' | 'sqliteSync' | 'allowRemoteIngest' | 'transport' | 'nats';
 
 export interface SettingSpec {
   /** The flag as commander declares it. */
@@ -50,6 +56,13 @@ export const settingSpecs: Record<SettingName, SettingSpec> = {
     description: 'full: acked batches survive a power cut; normal: faster, may lose the last acked batches on power loss',
   },
   allowRemoteIngest: { flag: '--allow-remote-ingest', description: 'let gRPC ingest listen beyond loopback, although gateways do not authenticate yet' },
+  transport: { flag: '--transport <list>', env: 'DAVY_HUB_TRANSPORT', defaultValue: 'grpc', description: 'how gateways send batches: grpc, nats (JetStream), or grpc,nats for both at once' },
+  nats: {
+    flag: '--nats <urls>',
+    env: 'DAVY_HUB_NATS',
+    defaultValue: 'nats://127.0.0.1:4222',
+    description: 'the NATS server(s) with JetStream for --transport nats, comma-separated nats://host:port',
+  },
 };
 
 /** A value given on the command line or in the environment: text, or true for a switch. */
@@ -124,6 +137,8 @@ export function resolveHubSettings(given: Partial<Record<SettingName, GivenValue
   const sqliteSync =
     read<'full' | 'normal'>('sqliteSync', (text) => (text === 'full' || text === 'normal' ? { value: text } : { problem: 'is not full or normal', fix: 'use full (acked batches survive a power cut) or normal (faster)' })) ?? 'full';
   const allowRemoteIngest = read('allowRemoteIngest', (text) => ({ value: text === 'true' })) ?? false;
+  const transports = read('transport', readTransports) ?? ['grpc'];
+  const nats = read('nats', readNatsServers, (text) => `"${text.split(',').map(withoutPassword).join(',')}"`) ?? [];
 
   // Only between values that are right by themselves: one wrong value is one message.
   const storeKnown = !storeGiven || givenStore !== undefined;
@@ -135,7 +150,7 @@ export function resolveHubSettings(given: Partial<Record<SettingName, GivenValue
   if (storeKnown && syncSource.from !== 'default' && store.engine === 'postgres') {
     report('sqliteSync', syncSource, String(syncSource.value), 'applies to the SQLite store only', 'remove it: PostgreSQL makes commits durable by its own settings (synchronous_commit, fsync)');
   }
-  if (grpc && !isLoopback(grpc.host) && !allowRemoteIngest) {
+  if (grpc && transports.includes('grpc') && !isLoopback(grpc.host) && !allowRemoteIngest) {
     const source = sourceOf('grpc');
     const risk = 'would take batches from anyone who can reach it: gateways do not authenticate yet';
     const tunnel = 'bring gateways in over a VPN or SSH tunnel';
@@ -150,7 +165,19 @@ export function resolveHubSettings(given: Partial<Record<SettingName, GivenValue
   }
 
   if (problems.length > 0) throw new ConfigError(file!.yaml.file, problems.sort((a, b) => (a.line ?? 0) - (b.line ?? 0)));
-  return { dataDir, http: http!, grpc: grpc!, store, retentionDays, sqliteSync, allowRemoteIngest };
+  return { dataDir, http: http!, grpc: grpc!, store, retentionDays, sqliteSync, allowRemoteIngest, transports, nats };
+}
+
+function readTransports(text: string): Reading<Transport[]> {
+  const names = text.split(',').map((name) => name.trim());
+  const wrong = names.find((name) => name !== 'grpc' && name !== 'nats');
+  if (wrong !== undefined) return { problem: `names "${wrong}", which is not a transport`, fix: 'give grpc, nats, or grpc,nats' };
+  return { value: [...new Set(names as Transport[])] };
+}
+
+function readNatsServers(text: string): Reading<string[]> {
+  const parsed = parseNatsServers(text);
+  return 'servers' in parsed ? { value: parsed.servers } : parsed;
 }
 
 function isLoopback(host: string): boolean {

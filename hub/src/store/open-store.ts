@@ -4,7 +4,7 @@
  * is one log line naming the URL (never its password) and the cause, and the hub tries again
  * with backoff until it answers — or stops, when the database was made by a newer hub.
  */
-import { Backoff, errorMessage, sleep, type Logger } from '@davy/runtime';
+import { Backoff, connectFailure, sleep, type Logger } from '@davy/runtime';
 import { SchemaTooNewError } from './postgres/migrate.js';
 import { PostgresStore } from './postgres/postgres-store.js';
 import { SqliteStore } from './sqlite/sqlite-store.js';
@@ -41,7 +41,7 @@ export async function openStore(options: OpenStoreOptions): Promise<Store> {
       const retryInMs = Math.round(backoff.nextDelayMs());
       log.warn('store.unavailable', {
         store,
-        error: causeOf(error),
+        error: connectFailure(error),
         retryInMs,
         hint: 'start PostgreSQL or correct --store / DAVY_HUB_STORE; the hub keeps trying, and takes batches once it answers',
       });
@@ -49,12 +49,4 @@ export async function openStore(options: OpenStoreOptions): Promise<Store> {
       if (options.signal?.aborted) throw new Error(`stopped while waiting for the store at ${store}`);
     }
   }
-}
-
-/** One line for a failed connect: Node reports a refused localhost (IPv4 and IPv6) as an AggregateError. */
-function causeOf(error: unknown): string {
-  if (error instanceof AggregateError && error.errors.length > 0) return [...new Set(error.errors.map(errorMessage))].join('; ');
-  const code = (error as { code?: unknown }).code;
-  const message = errorMessage(error);
-  return typeof code === 'string' && !message.includes(code) ? `${message} (${code})` : message;
 }

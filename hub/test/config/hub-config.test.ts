@@ -54,6 +54,8 @@ describe('hub settings', () => {
       retentionDays: undefined,
       sqliteSync: 'normal',
       allowRemoteIngest: false,
+      transports: ['grpc'],
+      nats: ['nats://127.0.0.1:4222'],
     });
     const given = { http: { value: '8002', from: 'env' }, grpc: { value: '127.0.0.1:9003', from: 'flag' }, data: { value: 'given', from: 'flag' } } as const;
     expect(settingsFrom(yaml, given).settings).toMatchObject({
@@ -71,7 +73,23 @@ describe('hub settings', () => {
       retentionDays: undefined,
       sqliteSync: 'full',
       allowRemoteIngest: false,
+      transports: ['grpc'],
+      nats: ['nats://127.0.0.1:4222'],
     });
+  });
+
+  it('takes NATS, gRPC or both as transports, and a list of NATS servers; a remote gRPC address matters only with gRPC', () => {
+    const { settings } = settingsFrom('transport: nats\nnats: nats://10.0.0.7:4222, nats://10.0.0.8:4222\ngrpc: 0.0.0.0:9090\n');
+    expect([settings.transports, settings.nats]).toEqual([['nats'], ['nats://10.0.0.7:4222', 'nats://10.0.0.8:4222']]);
+    expect(settingsFrom(undefined, { transport: { value: 'grpc,nats', from: 'flag' } }).settings.transports).toEqual(['grpc', 'nats']);
+    const wrong = (given: Partial<Record<SettingName, GivenValue>>) => () => settingsFrom(undefined, given);
+    expect(wrong({ transport: { value: 'grpc,kafka', from: 'flag' } })).toThrow(new UsageError('--transport "grpc,kafka" names "kafka", which is not a transport; give grpc, nats, or grpc,nats'));
+    expect(wrong({ nats: { value: 'tls://10.0.0.7:4222', from: 'env' } })).toThrow(
+      new UsageError('DAVY_HUB_NATS "tls://10.0.0.7:4222" holds "tls://10.0.0.7:4222", which is not nats://host:port; give nats://host:port, several separated by commas'),
+    );
+    expect(wrong({ nats: { value: 'nats://hub:s3cret@10.0.0.7:4222', from: 'flag' } })).toThrow(
+      new UsageError('--nats "nats://hub:***@10.0.0.7:4222" holds a user or password, which would be shown in logs; give nats://host:port without credentials; Davy does not log in to NATS yet, so keep NATS on loopback or a private network'),
+    );
   });
 
   it('takes a PostgreSQL store with its retention, and a remote gRPC address when allowed', () => {

@@ -14,3 +14,14 @@ export function freePort(): Promise<number> {
     });
   });
 }
+
+/** True when something accepts TCP connections on the loopback `port` (a server is up). */
+export function acceptsConnections(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = net.connect(port, '127.0.0.1', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.on('error', () => resolve(false));
+  });
+}

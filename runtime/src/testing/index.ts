@@ -1,5 +1,6 @@
 export { ManagedProcess, runDavy, davyCliArgs, repoRoot, type DavyPackage, type LogEvent } from './process.js';
 export { waitFor, tempDir } from './wait.js';
 export { TcpProxy } from './tcp-proxy.js';
-export { freePort } from './free-port.js';
+export { acceptsConnections, freePort } from './free-port.js';
 export { TestPostgres, type TestPostgresOptions } from './postgres.js';
+export { TestNats } from './nats.js';

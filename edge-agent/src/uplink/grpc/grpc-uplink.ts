@@ -11,6 +11,7 @@ import { Backoff, errorMessage, formatHostPort, type HostPort, type Logger } fro
 import type { AgentConfig } from '../../config/load-agent-config.js';
 import type { Outbox } from '../../outbox/outbox.js';
 import { buildBatch } from '../batch-builder.js';
+import { BatchTaker } from '../batch-taker.js';
 import type { GatewayIdentity, Uplink, UplinkStatus } from '../uplink.js';
 
 export type UplinkSettings = AgentConfig['uplink'];
@@ -40,7 +41,7 @@ export class GrpcUplink implements Uplink {
   private session?: Session;
   private readonly backoff: Backoff;
   private stopped = true;
-  private flushTimer?: NodeJS.Timeout;
+  private readonly taker: BatchTaker;
   private reconnectTimer?: NodeJS.Timeout;
   private tickTimer?: NodeJS.Timeout;
   private unsubscribe?: () => void;
@@ -61,6 +62,7 @@ export class GrpcUplink implements Uplink {
     private readonly log: Logger,
   ) {
     this.backoff = new Backoff({ initialMs: settings.reconnectMin, maxMs: settings.reconnectMax });
+    this.taker = new BatchTaker(outbox, settings, () => this.pump(true));
   }
 
   start(): void {
@@ -74,7 +76,7 @@ export class GrpcUplink implements Uplink {
     this.stopped = true;
     this.unsubscribe?.();
     clearInterval(this.tickTimer);
-    clearTimeout(this.flushTimer);
+    this.taker.stop();
     clearTimeout(this.reconnectTimer);
     const session = this.session;
     this.session = undefined;
@@ -148,19 +150,10 @@ export class GrpcUplink implements Uplink {
   private pump(flush: boolean): void {
     const session = this.session;
     if (!session?.acked || this.stopped) return;
-    const { batchMaxRecords, window } = this.settings;
     let flushing = flush;
-    while (session.inFlight.length < window) {
-      const pending = this.outbox.lastSequence - session.sentSeq;
-      if (pending <= 0) break;
-      if (pending < batchMaxRecords && !flushing) {
-        this.flushTimer ??= setTimeout(() => {
-          this.flushTimer = undefined;
-          this.pump(true);
-        }, this.settings.batchMaxAge);
-        break;
-      }
-      const records = this.outbox.readAfter(session.sentSeq, batchMaxRecords);
+    while (session.inFlight.length < this.settings.window) {
+      const records = this.taker.next(session.sentSeq, flushing);
+      if (!records) break;
       if (records.length === 0) {
         session.sentSeq = this.outbox.lastSequence; // only holes (acked or dropped) were left
         break;

@@ -1,0 +1,218 @@
+/**
+ * NATS JetStream ingest: the hub pulls gateways' batches from the telemetry stream through the
+ * durable consumer every replica shares, commits them through the commit queue, and acks each
+ * message only after its commit — a hub killed before that leaves it to be delivered again (to
+ * any replica), and the watermark skips what was stored. After each commit the outbox's
+ * watermark goes to the bucket its agent watches. A batch that comes before the records it
+ * follows is handed back (nak) to come again once they are in.
+ *
+ * A NATS server that is not there at start costs one line per attempt, naming the URL and the
+ * cause, and the hub keeps trying while it serves its API; later outages are the client's to
+ * ride out (it reconnects by itself, and consuming resumes).
+ */
+import { Batch, hubConsumer, telemetryStream, telemetrySubject, watermarkKey } from '@davy/proto';
+import { Backoff, connectFailure, errorMessage, sleep, type Logger } from '@davy/runtime';
+import { jetstream, jetstreamManager, type ConsumerMessages, type JsMsg } from '@nats-io/jetstream';
+import { connect, type NatsConnection } from '@nats-io/transport-node';
+import type { IngestBatch, IngestResult } from '../../store/store.js';
+import { BatchRejected, checkBatch } from '../batch-check.js';
+import type { CommitQueue } from '../commit-queue.js';
+import { HeldBack } from './held-back.js';
+import { ackWaitMs, setUpTelemetry } from './telemetry-setup.js';
+import { WatermarkBoard } from './watermark-board.js';
+
+export interface NatsIngestOptions {
+  /** nats://host:port, one or more. */
+  servers: string[];
+  queue: CommitQueue;
+  log: Logger;
+  /** First and longest wait between connect attempts at start. */
+  retry?: { initialMs: number; maxMs: number };
+  /** How long an outbox may stay held back before its agent is asked to resend; default twice the ack wait. */
+  resendAfterMs?: number;
+}
+
+export interface NatsIngest {
+  close(): Promise<void>;
+}
+
+/** How soon a held-back batch comes again, and a batch whose commit failed. */
+const heldBackRetryMs = 200;
+const failedRetryMs = 2_000;
+/** How often what the hub took from the stream is logged (when it took anything). */
+const statsIntervalMs = 5_000;
+
+export function startNatsIngest(options: NatsIngestOptions): NatsIngest {
+  const stopping = new AbortController();
+  let connection: NatsConnection | undefined;
+  let messages: ConsumerMessages | undefined;
+  const running = (async () => {
+    connection = await connectWithRetry(options, stopping.signal);
+    if (!connection) return;
+    watchConnection(connection, options.log);
+    const jsm = await jetstreamManager(connection);
+    const kv = await setUpTelemetry(connection, jsm);
+    const consumer = await jetstream(connection).consumers.get(telemetryStream, hubConsumer);
+    const handler = new MessageHandler(options.queue, new WatermarkBoard(kv, options.log), new HeldBack(options.resendAfterMs ?? 2 * ackWaitMs), options.log);
+    options.log.info('nats.consuming', { servers: options.servers, stream: telemetryStream, consumer: hubConsumer });
+    if (stopping.signal.aborted) return;
+    const stats = setInterval(() => handler.logStats(), statsIntervalMs);
+    try {
+      messages = await consumer.consume({ max_messages: 256 });
+      for await (const message of messages) handler.handle(message);
+      await handler.settled();
+    } finally {
+      clearInterval(stats);
+      handler.logStats();
+    }
+  })().catch((error: unknown) => {
+    if (!stopping.signal.aborted) options.log.error('nats.ingest_failed', { servers: options.servers, error: errorMessage(error) });
+  });
+  return {
+    close: async () => {
+      stopping.abort();
+      // Stops pulling; the loop then waits for the batches it holds to be committed and acked.
+      messages?.stop();
+      await running;
+      await connection?.close();
+    },
+  };
+}
+
+async function connectWithRetry(options: NatsIngestOptions, signal: AbortSignal): Promise<NatsConnection | undefined> {
+  const backoff = new Backoff(options.retry ?? { initialMs: 1_000, maxMs: 30_000 });
+  while (!signal.aborted) {
+    try {
+      // After the first connect the client reconnects by itself, for as long as the hub runs.
+      return await connect({ servers: options.servers, name: 'davy-hub', maxReconnectAttempts: -1, reconnectTimeWait: 1_000 });
+    } catch (error) {
+      const retryInMs = Math.round(backoff.nextDelayMs());
+      options.log.warn('nats.unavailable', {
+        servers: options.servers.join(','),
+        error: connectFailure(error),
+        retryInMs,
+        hint: 'start nats-server with JetStream (-js), or correct --nats / DAVY_HUB_NATS; the hub keeps trying, and takes batches once it answers',
+      });
+      await sleep(retryInMs, signal);
+    }
+  }
+  return undefined;
+}
+
+function watchConnection(connection: NatsConnection, log: Logger): void {
+  void (async () => {
+    for await (const status of connection.status()) {
+      if (status.type === 'disconnect') log.warn('nats.disconnected', { server: status.server });
+      else if (status.type === 'reconnect') log.info('nats.reconnected', { server: status.server });
+    }
+  })();
+}
+
+/** One delivered message: decoded, checked, committed, then acked, handed back or refused. */
+class MessageHandler {
+  /** One commit-queue source per gateway, so a gateway's batches keep their order in a group. */
+  private readonly sources = new Map<string, object>();
+  private readonly pending = new Set<Promise<void>>();
+  /** Since the last stats line: batches stored and acked, the records they brought, and batches held back, failed, refused. */
+  private counts = { batches: 0, records: 0, heldBack: 0, failed: 0, refused: 0 };
+
+  constructor(
+    private readonly queue: CommitQueue,
+    private readonly board: WatermarkBoard,
+    private readonly heldBack: HeldBack,
+    private readonly log: Logger,
+  ) {}
+
+  handle(message: JsMsg): void {
+    const receivedAtMs = Date.now();
+    const batch = this.checked(message, receivedAtMs);
+    if (!batch) return;
+    let source = this.sources.get(batch.gatewayId);
+    if (!source) {
+      source = {};
+      this.sources.set(batch.gatewayId, source);
+    }
+    const done = this.queue.submit(batch, source).then(
+      (result) => this.committed(message, batch, result),
+      (error: unknown) => {
+        this.counts.failed += 1;
+        this.log.error('ingest.commit_failed', { gateway: batch.gatewayId, error: errorMessage(error), retryInMs: failedRetryMs });
+        message.nak(failedRetryMs);
+      },
+    );
+    this.pending.add(done);
+    void done.finally(() => this.pending.delete(done));
+  }
+
+  logStats(): void {
+    const counts = this.counts;
+    if (counts.batches + counts.heldBack + counts.failed + counts.refused === 0) return;
+    this.counts = { batches: 0, records: 0, heldBack: 0, failed: 0, refused: 0 };
+    this.log.info('nats.ingest_stats', { ...counts, intervalMs: statsIntervalMs });
+  }
+
+  /** Resolves once every batch taken so far is committed and answered. */
+  async settled(): Promise<void> {
+    while (this.pending.size > 0) await Promise.all([...this.pending]);
+  }
+
+  /** The message as a batch for the store; undefined (the message refused for good) when it cannot be one. */
+  private checked(message: JsMsg, receivedAtMs: number): IngestBatch | undefined {
+    let batch: Batch;
+    try {
+      batch = Batch.decode(message.data);
+    } catch (error) {
+      return this.refuse(message, `the message is not a Batch: ${errorMessage(error)}`);
+    }
+    if (message.subject !== telemetrySubject(batch.gatewayId)) {
+      return this.refuse(message, `a batch of gateway ${batch.gatewayId} belongs on ${telemetrySubject(batch.gatewayId)}`);
+    }
+    try {
+      return checkBatch(batch, receivedAtMs);
+    } catch (error) {
+      if (error instanceof BatchRejected) return this.refuse(message, error.message);
+      throw error;
+    }
+  }
+
+  private refuse(message: JsMsg, reason: string): undefined {
+    this.counts.refused += 1;
+    this.log.error('nats.batch_refused', { subject: message.subject, streamSeq: message.seq, reason });
+    this.dropForGood(message);
+    return undefined;
+  }
+
+  /**
+   * Takes a refused message out of the stream. Acked, not terminated: in a work-queue stream a
+   * terminated message stays (nats-server 2.9), counting against the stream's limits forever;
+   * the log line above is what remains of it.
+   */
+  private dropForGood(message: JsMsg): void {
+    message.ack();
+  }
+
+  private committed(message: JsMsg, batch: IngestBatch, result: IngestResult): void {
+    const key = watermarkKey(batch.gatewayId, batch.outboxId);
+    if (result.refused !== undefined) {
+      this.counts.refused += 1;
+      this.log.warn('ingest.refused', { gateway: batch.gatewayId, reason: result.refused });
+      this.dropForGood(message);
+      return;
+    }
+    if (result.early !== undefined) {
+      this.counts.heldBack += 1;
+      message.nak(heldBackRetryMs);
+      if (this.heldBack.held(key)) {
+        this.log.warn('ingest.resend_asked', { gateway: batch.gatewayId, outbox: batch.outboxId, reason: result.early, resendFrom: result.watermark });
+        this.board.post(batch.gatewayId, batch.outboxId, { watermark: result.watermark, resendFrom: result.watermark });
+      }
+      return;
+    }
+    message.ack();
+    this.counts.batches += 1;
+    this.counts.records += result.stored;
+    this.heldBack.moved(key);
+    if (result.rejected > 0) this.log.warn('ingest.rejected', { gateway: batch.gatewayId, rejected: result.rejected, reasons: result.rejections });
+    this.board.post(batch.gatewayId, batch.outboxId, { watermark: result.watermark });
+  }
+}
