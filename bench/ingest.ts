@@ -7,11 +7,12 @@
  *   straight into the clustered table, the layout staging avoids.
  * - PostgreSQL (a private server, see postgresSettings below): COPY of the same rows straight
  *   into the hub's own tables (ingest/postgres-ceiling.ts). The hub's figure counts the fold
- *   of its samples into rollups and latest values as well (ingest/fold-rate.ts).
+ *   of its samples into rollups and latest values as well (ingest/fold-rate.ts), over gRPC
+ *   and through NATS JetStream (a private nats-server; ingest/nats-load-generator.ts).
  */
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { ManagedProcess, repoRoot, tempDir, TestPostgres } from '@davy/runtime/testing';
+import { ManagedProcess, repoRoot, tempDir, TestNats, TestPostgres } from '@davy/runtime/testing';
 import { migrate } from '../hub/src/store/sqlite/migrations.js';
 import { loadRow } from './ingest/load-rows.js';
 import { foldRate } from './ingest/fold-rate.js';
@@ -21,15 +22,21 @@ import { machine, median, printFigures, type Figure } from './support/report.js'
 const seconds = 8;
 const runs = 3;
 
-/** The hub's points/s under the load of `gateways`; `store` is its --store, default its own SQLite file. */
-async function ingestRun(gateways: number, store?: string): Promise<number> {
+/**
+ * The hub's points/s under the load of `gateways`; `store` is its --store, default its own
+ * SQLite file; `nats`, a NATS server's URL: the load goes through its JetStream, not gRPC.
+ */
+async function ingestRun(gateways: number, store?: string, nats?: string): Promise<number> {
   const { dir, remove } = tempDir('davy-bench-ingest-');
   const storeArgs = store ? ['--store', store] : [];
-  const hub = ManagedProcess.davy('hub', ['start', '--data', dir, '--http', '127.0.0.1:0', '--grpc', '127.0.0.1:0', ...storeArgs], { env: { DAVY_HUB_TOKEN: 'davy_bench' } });
+  const transportArgs = nats ? ['--transport', 'nats', '--nats', nats] : ['--grpc', '127.0.0.1:0'];
+  const hub = ManagedProcess.davy('hub', ['start', '--data', dir, '--http', '127.0.0.1:0', ...transportArgs, ...storeArgs], { env: { DAVY_HUB_TOKEN: 'davy_bench' } });
   try {
-    const port = (await hub.waitForEvent('grpc.listening')).port as number;
-    const load = new ManagedProcess('load', process.execPath, ['--conditions=source', '--import', 'tsx', path.join(repoRoot, 'bench', 'ingest', 'load-generator.ts'), String(port), String(gateways), String(seconds)]);
-    const line = await load.waitForLine((text) => text.startsWith('{"stored"'), (seconds + 30) * 1000, 'the load result');
+    const target = nats ?? String((await hub.waitForEvent('grpc.listening')).port);
+    if (nats) await hub.waitForEvent('nats.consuming', 30_000);
+    const generator = nats ? 'nats-load-generator.ts' : 'load-generator.ts';
+    const load = new ManagedProcess('load', process.execPath, ['--conditions=source', '--import', 'tsx', path.join(repoRoot, 'bench', 'ingest', generator), target, String(gateways), String(seconds)]);
+    const line = await load.waitForLine((text) => text.startsWith('{"stored"'), (seconds + 150) * 1000, 'the load result');
     await load.exited;
     const result = JSON.parse(line) as { stored: number; seconds: number };
     return result.stored / result.seconds;
@@ -106,6 +113,16 @@ export async function run(): Promise<Figure[]> {
  */
 const postgresSettings = { fsync: 'on', shared_buffers: '1GB', max_wal_size: '8GB', checkpoint_timeout: '30min' };
 
+/** One NATS run on a fresh nats-server, so no stream or watermark of an earlier run is left. */
+async function natsRun(gateways: number, store: string): Promise<number> {
+  const nats = await TestNats.start();
+  try {
+    return await ingestRun(gateways, store, nats.url);
+  } finally {
+    await nats.close();
+  }
+}
+
 async function postgresFigures(): Promise<Figure[]> {
   const server = await TestPostgres.start({ settings: postgresSettings });
   const figures: Figure[] = [];
@@ -116,9 +133,11 @@ async function postgresFigures(): Promise<Figure[]> {
       const fold: number[] = [];
       const sustained: number[] = [];
       const copy: number[] = [];
+      const natsIngest: number[] = [];
       for (let i = 0; i < runs; i += 1) {
         const url = await server.createDatabase(`bench_${++databases}`);
         ingest.push(await ingestRun(gateways, url));
+        natsIngest.push(await natsRun(gateways, await server.createDatabase(`bench_${++databases}`)));
         fold.push(await foldRate(url));
         // A second of ingest leaves its samples to fold: together they take 1/ingest + 1/fold seconds.
         sustained.push(1 / (1 / ingest[i]! + 1 / fold[i]!));
@@ -130,6 +149,14 @@ async function postgresFigures(): Promise<Figure[]> {
         unit: 'points/s',
         ceiling: median(copy),
         note: `median of ${runs}, ingest and its fold (ingest ${Math.round(median(ingest)).toLocaleString('en-US')}, fold ${Math.round(median(fold)).toLocaleString('en-US')} points/s); ceiling: COPY of the same rows into the same tables`,
+      });
+      const natsSustained = natsIngest.map((rate, i) => 1 / (1 / rate + 1 / fold[i]!));
+      figures.push({
+        measure: `NATS JetStream → PostgreSQL, ${gateways} gateway${gateways > 1 ? 's' : ''} × 2,000 series`,
+        value: median(natsSustained),
+        unit: 'points/s',
+        ceiling: median(copy),
+        note: `median of ${runs}, ingest (${Math.round(median(natsIngest)).toLocaleString('en-US')} points/s, a fresh nats-server each run, publishers in their own process) and the same fold; ceiling: COPY as above`,
       });
     }
   } finally {

@@ -8,11 +8,10 @@
  * Usage: load-generator.ts PORT GATEWAYS SECONDS
  */
 import { credentials } from '@grpc/grpc-js';
-import { UplinkServiceClient, type Ack, type Batch } from '@davy/proto';
+import { UplinkServiceClient, type Ack } from '@davy/proto';
+import { batchFor, batchSize } from './load-batches.js';
 
 const [port, gatewayCount, seconds] = process.argv.slice(2).map(Number) as [number, number, number];
-const seriesPerGateway = 2_000;
-const batchSize = 1_000;
 const window = 8;
 const warmupMs = 1_000;
 
@@ -20,35 +19,7 @@ let phase: 'warmup' | 'measuring' | 'done' = 'warmup';
 let stored = 0;
 let measuredFromMs = 0;
 let ready = 0;
-const startTimeMs = Date.UTC(2026, 0, 1);
 const readyTimeoutMs = 120_000;
-
-function batchFor(gateway: string, round: number, seq: number, defineSeries: boolean): Batch {
-  const half = round % 2; // two batches make one snapshot of the gateway's 2,000 series
-  const timeMs = startTimeMs + Math.floor(round / 2) * 1_000;
-  const columns = { seq: new Array<number>(batchSize), series: new Array<number>(batchSize), timeMs: new Array<number>(batchSize), value: new Array<number>(batchSize), quality: new Array<number>(batchSize) };
-  for (let i = 0; i < batchSize; i += 1) {
-    columns.seq[i] = seq + i;
-    columns.series[i] = half * batchSize + i + 1;
-    columns.timeMs[i] = timeMs;
-    columns.value[i] = 230 + ((i * 7919 + round) % 100) / 10;
-    columns.quality[i] = 1;
-  }
-  return {
-    gatewayId: gateway,
-    outboxId: `bench-${gateway}`,
-    sentAtMs: Date.now(),
-    enterpriseCode: '91350100M000100Y43',
-    site: 'bench',
-    previousSeq: 0,
-    series: defineSeries
-      ? Array.from({ length: seriesPerGateway }, (_, i) => ({ localId: i + 1, key: `${gateway}/dev-${Math.floor(i / 100)}/p${i}`, device: `dev-${Math.floor(i / 100)}`, point: `p${i}`, metric: 'voltage', unit: 'V', intervalMs: 1000 }))
-      : [],
-    samples: columns,
-    events: [],
-    gaps: [],
-  };
-}
 
 function runGateway(index: number): Promise<void> {
   const gateway = `gw-bench-${index}`;
@@ -60,7 +31,7 @@ function runGateway(index: number): Promise<void> {
   let acked = false;
   const send = () => {
     while (inFlight < window && phase !== 'done') {
-      call.write(batchFor(gateway, round, seq, round === 0));
+      call.write(batchFor(gateway, round, seq, round === 0, 0));
       seq += batchSize;
       round += 1;
       inFlight += 1;
