@@ -8,7 +8,10 @@
 import path from 'node:path';
 import { describe, expect, it, type TestContext } from 'vitest';
 import { sleep } from '@davy/runtime';
+import { decodeWatermarkEntry, encodeWatermarkEntry, watermarkBucket } from '@davy/proto';
 import { TestNats, TestPostgres } from '@davy/runtime/testing';
+import { Kvm } from '@nats-io/kv';
+import { connect } from '@nats-io/transport-node';
 import { expectExactlyOnce, settle } from './support/exactly-once-check.js';
 import { TestStack } from './support/stack.js';
 
@@ -21,8 +24,9 @@ async function startStack(context: TestContext): Promise<{ stack: TestStack; nat
   return { stack, nats };
 }
 
+// One test at a time: each runs five to seven processes (and the replicas test PostgreSQL too).
 describe('exactly once over NATS JetStream, with real processes', () => {
-  it.concurrent('the hub is SIGKILLed and restarted 5 s later: the stream keeps what the agent sent meanwhile', async (context) => {
+  it('the hub is SIGKILLed and restarted 5 s later: the stream keeps what the agent sent meanwhile', async (context) => {
     const { stack } = await startStack(context);
     await sleep(2_000);
     stack.hub!.kill('SIGKILL');
@@ -37,7 +41,7 @@ describe('exactly once over NATS JetStream, with real processes', () => {
     expect(stack.agent!.events().filter((event) => event.event === 'uplink.publish_failed')).toEqual([]);
   }, 90_000);
 
-  it.concurrent('the agent is SIGKILLed mid-stream and restarted: it sends again from the watermark', async (context) => {
+  it('the agent is SIGKILLed mid-stream and restarted: it sends again from the watermark', async (context) => {
     const { stack } = await startStack(context);
     await sleep(3_000);
     stack.agent!.kill('SIGKILL');
@@ -50,7 +54,7 @@ describe('exactly once over NATS JetStream, with real processes', () => {
     expectExactlyOnce(await settle(stack), 1);
   }, 90_000);
 
-  it.concurrent('the NATS server is SIGKILLed mid-stream and restarted 5 s later: both sides carry on by themselves', async (context) => {
+  it('the NATS server is SIGKILLed mid-stream and restarted 5 s later: both sides carry on by themselves', async (context) => {
     const { stack, nats } = await startStack(context);
     await sleep(2_000);
     await nats.kill();
@@ -64,7 +68,29 @@ describe('exactly once over NATS JetStream, with real processes', () => {
     expect(stack.agent!.events().filter((event) => event.event === 'uplink.publish_failed').length).toBeGreaterThan(0);
   }, 90_000);
 
-  it.concurrent('two hub replicas share one stream and one PostgreSQL; one is SIGKILLed mid-ingest and the other takes over its batches', async (context) => {
+  it('a hub asks for everything again from its watermark: the agent sends it all again from there, and the hub stores it once', async (context) => {
+    const { stack, nats } = await startStack(context);
+    await sleep(2_000);
+    // No hub writes the bucket meanwhile (one that waited in vain would write nothing else for this outbox).
+    stack.hub!.kill('SIGKILL');
+    await stack.hub!.exited;
+    // As a hub that waited in vain for a batch would: the outbox's entry in the bucket gets resendFrom.
+    const client = await connect({ servers: nats.url });
+    context.onTestFinished(() => client.close());
+    const kv = await new Kvm(client).open(watermarkBucket);
+    const keys: string[] = [];
+    for await (const name of await kv.keys()) keys.push(name);
+    expect(keys).toHaveLength(1);
+    const key = keys[0]!;
+    const { watermark } = decodeWatermarkEntry((await kv.get(key))!.string())!;
+    await kv.put(key, encodeWatermarkEntry({ watermark, resendFrom: watermark }));
+    expect(await stack.agent!.waitForEvent('uplink.resend_asked', 10_000)).toMatchObject({ resendFrom: watermark });
+    await stack.startHub();
+    await sleep(2_000);
+    expectExactlyOnce(await settle(stack), 0);
+  }, 90_000);
+
+  it('two hub replicas share one stream and one PostgreSQL; one is SIGKILLed mid-ingest and the other takes over its batches', async (context) => {
     const [nats, postgres] = await Promise.all([TestNats.start(), TestPostgres.start()]);
     context.onTestFinished(() => Promise.all([nats.close(), postgres.close()]).then(() => undefined));
     // Small batches, so both replicas get many of them.
@@ -81,7 +107,7 @@ describe('exactly once over NATS JetStream, with real processes', () => {
     replica.kill('SIGKILL');
     await replica.exited;
     // The survivor holds back the batches that follow the lost ones until JetStream delivers those
-    // again, after the 30 s ack wait; then it stores them all, in order.
+    // again, after the 10 s ack wait; then it stores them all, in order.
     await stack.hub!.waitForEvent('nats.ingest_stats', 20_000, (event) => (event.heldBack as number) > 0);
     const result = await settle(stack, 60_000);
     expectExactlyOnce(result, 0);

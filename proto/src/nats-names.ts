@@ -26,11 +26,15 @@ export function watermarkKey(gatewayId: string, outboxId: string): string {
   return `${token(gatewayId)}.${outboxId}`;
 }
 
-/** The batch's message id: the same records after the same one are the same message. */
-export function batchMessageId(gatewayId: string, outboxId: string, previousSeq: number, lastSeq: number, heartbeatAtMs?: number): string {
+/**
+ * The batch's message id: the same records after the same one are the same message, which the
+ * stream stores once within its duplicate window. `variant` sets apart what must not be taken
+ * for an earlier message: each heartbeat (it carries no records), and batches sent again at a
+ * hub's request (the originals may still be remembered by the stream, yet never reached a hub).
+ */
+export function batchMessageId(gatewayId: string, outboxId: string, previousSeq: number, lastSeq: number, variant?: string): string {
   const id = `${gatewayId}:${outboxId}:${previousSeq}-${lastSeq}`;
-  // A heartbeat carries no records: each one is new, or JetStream would drop all but the first.
-  return heartbeatAtMs === undefined ? id : `${id}:heartbeat-${heartbeatAtMs}`;
+  return variant === undefined ? id : `${id}:${variant}`;
 }
 
 /**

@@ -57,6 +57,8 @@ export class NatsUplink implements Uplink {
   private highestSentSeq = 0;
   /** When publishing may resume after a failure. */
   private pausedUntilMs = 0;
+  /** Resends a hub asked for in this run: batches sent since carry it in their message ids. */
+  private resends = 0;
   private readonly subject: string;
   private readonly key: string;
   private readonly state: Omit<UplinkStatus, 'connected' | 'inFlightBatches'> = {
@@ -174,7 +176,7 @@ export class NatsUplink implements Uplink {
       }
       const lastSeq = records[records.length - 1]!.seq;
       const batch = buildBatch(this.gateway, this.outbox, records, session.defined, session.sentSeq);
-      this.publish(session, batch, batchMessageId(this.gateway.id, this.outbox.id, session.sentSeq, lastSeq), lastSeq);
+      this.publish(session, batch, batchMessageId(this.gateway.id, this.outbox.id, session.sentSeq, lastSeq, this.resends > 0 ? `resend-${this.resends}` : undefined), lastSeq);
       flushing = true; // once sending, send everything that is pending
     }
   }
@@ -234,7 +236,7 @@ export class NatsUplink implements Uplink {
     const now = Date.now();
     if (now - session.lastSendMs >= this.settings.heartbeat && !oldest && now >= this.pausedUntilMs) {
       const batch = buildBatch(this.gateway, this.outbox, [], session.defined, session.sentSeq);
-      this.publish(session, batch, batchMessageId(this.gateway.id, this.outbox.id, session.sentSeq, session.sentSeq, now), session.sentSeq);
+      this.publish(session, batch, batchMessageId(this.gateway.id, this.outbox.id, session.sentSeq, session.sentSeq, `heartbeat-${now}`), session.sentSeq);
     }
   }
 
@@ -260,6 +262,7 @@ export class NatsUplink implements Uplink {
         this.ackedSeq = entry.resendFrom;
       }
       this.log.warn('uplink.resend_asked', { resendFrom: entry.resendFrom, sentUpTo: session.sentSeq });
+      this.resends += 1;
       this.rewind(session, entry.resendFrom);
       this.pump(true);
       return;

@@ -4,7 +4,7 @@
  * message only after its commit — a hub killed before that leaves it to be delivered again (to
  * any replica), and the watermark skips what was stored. After each commit the outbox's
  * watermark goes to the bucket its agent watches. A batch that comes before the records it
- * follows is handed back (nak) to come again once they are in.
+ * follows is held back, its ack wait renewed, and stored once they are in.
  *
  * A NATS server that is not there at start costs one line per attempt, naming the URL and the
  * cause, and the hub keeps trying while it serves its API; later outages are the client's to
@@ -36,8 +36,12 @@ export interface NatsIngest {
   close(): Promise<void>;
 }
 
-/** How soon a held-back batch comes again, and a batch whose commit failed. */
-const heldBackRetryMs = 200;
+/**
+ * A held-back batch waits here, its ack wait renewed, and is tried again as soon as a batch of
+ * its outbox is stored here, or after this long (when another replica stores the one before it).
+ */
+const heldBackRecheckMs = 100;
+/** A batch whose commit failed comes again after this long. */
 const failedRetryMs = 2_000;
 /** How often what the hub took from the stream is logged (when it took anything). */
 const statsIntervalMs = 5_000;
@@ -113,6 +117,8 @@ class MessageHandler {
   /** One commit-queue source per gateway, so a gateway's batches keep their order in a group. */
   private readonly sources = new Map<string, object>();
   private readonly pending = new Set<Promise<void>>();
+  /** Held-back batches by outbox (watermark key), and the timer that tries them again. */
+  private readonly parked = new Map<string, { batches: Array<{ message: JsMsg; batch: IngestBatch }>; timer?: NodeJS.Timeout }>();
   /** Since the last stats line: batches stored and acked, the records they brought, and batches held back, failed, refused. */
   private counts = { batches: 0, records: 0, heldBack: 0, failed: 0, refused: 0 };
 
@@ -124,9 +130,11 @@ class MessageHandler {
   ) {}
 
   handle(message: JsMsg): void {
-    const receivedAtMs = Date.now();
-    const batch = this.checked(message, receivedAtMs);
-    if (!batch) return;
+    const batch = this.checked(message, Date.now());
+    if (batch) this.submit(message, batch);
+  }
+
+  private submit(message: JsMsg, batch: IngestBatch): void {
     let source = this.sources.get(batch.gatewayId);
     if (!source) {
       source = {};
@@ -151,9 +159,35 @@ class MessageHandler {
     this.log.info('nats.ingest_stats', { ...counts, intervalMs: statsIntervalMs });
   }
 
-  /** Resolves once every batch taken so far is committed and answered. */
+  /** Resolves once every batch taken so far is committed and answered; held-back ones go back to the stream for another replica. */
   async settled(): Promise<void> {
     while (this.pending.size > 0) await Promise.all([...this.pending]);
+    for (const [key, entry] of this.parked) {
+      clearTimeout(entry.timer);
+      for (const { message } of entry.batches) message.nak();
+      this.parked.delete(key);
+    }
+  }
+
+  /** Holds an early batch back: its ack wait renewed, so the stream does not hand it to another replica meanwhile. */
+  private park(key: string, message: JsMsg, batch: IngestBatch): void {
+    message.working();
+    let entry = this.parked.get(key);
+    if (!entry) {
+      entry = { batches: [] };
+      this.parked.set(key, entry);
+    }
+    entry.batches.push({ message, batch });
+    entry.timer ??= setTimeout(() => this.unpark(key), heldBackRecheckMs);
+  }
+
+  /** Tries an outbox's held-back batches again, oldest first. */
+  private unpark(key: string): void {
+    const entry = this.parked.get(key);
+    if (!entry) return;
+    clearTimeout(entry.timer);
+    this.parked.delete(key);
+    for (const { message, batch } of entry.batches.sort((a, b) => a.batch.previousSeq - b.batch.previousSeq)) this.submit(message, batch);
   }
 
   /** The message as a batch for the store; undefined (the message refused for good) when it cannot be one. */
@@ -201,7 +235,7 @@ class MessageHandler {
     }
     if (result.early !== undefined) {
       this.counts.heldBack += 1;
-      message.nak(heldBackRetryMs);
+      this.park(key, message, batch);
       if (this.heldBack.held(key)) {
         this.log.warn('ingest.resend_asked', { gateway: batch.gatewayId, outbox: batch.outboxId, reason: result.early, resendFrom: result.watermark });
         this.board.post(batch.gatewayId, batch.outboxId, { watermark: result.watermark, resendFrom: result.watermark });
@@ -212,6 +246,7 @@ class MessageHandler {
     this.counts.batches += 1;
     this.counts.records += result.stored;
     this.heldBack.moved(key);
+    this.unpark(key);
     if (result.rejected > 0) this.log.warn('ingest.rejected', { gateway: batch.gatewayId, rejected: result.rejected, reasons: result.rejections });
     this.board.post(batch.gatewayId, batch.outboxId, { watermark: result.watermark });
   }

@@ -10,8 +10,12 @@ import { hubConsumer, telemetryStream, telemetrySubjects, watermarkBucket } from
 
 const nanos = (ms: number) => ms * 1_000_000;
 
-/** How long a delivered batch may go unacked (a replica killed mid-commit) before another replica gets it. */
-export const ackWaitMs = 30_000;
+/**
+ * How long a delivered batch may go unacked (a replica killed mid-commit) before another replica
+ * gets it; meanwhile that gateway's later batches are held back. A commit takes well under a
+ * second (at most 200,000 samples a transaction).
+ */
+export const ackWaitMs = 10_000;
 
 export async function setUpTelemetry(connection: NatsConnection, jsm: JetStreamManager): Promise<KV> {
   const stream = {
@@ -29,12 +33,10 @@ export async function setUpTelemetry(connection: NatsConnection, jsm: JetStreamM
   const existing = await jsm.streams.info(telemetryStream).catch(() => undefined);
   if (existing) await jsm.streams.update(telemetryStream, { subjects: stream.subjects, duplicate_window: stream.duplicate_window });
   else await jsm.streams.add(stream);
-  await jsm.consumers.add(telemetryStream, {
-    durable_name: hubConsumer,
-    ack_policy: AckPolicy.Explicit,
-    ack_wait: nanos(ackWaitMs),
-    // Batches out at once across all replicas: bounds memory (each holds up to a thousand records).
-    max_ack_pending: 512,
-  });
+  // Batches out at once across all replicas: bounds memory (each holds up to a thousand records).
+  const limits = { ack_wait: nanos(ackWaitMs), max_ack_pending: 512 };
+  const consumer = await jsm.consumers.info(telemetryStream, hubConsumer).catch(() => undefined);
+  if (consumer) await jsm.consumers.update(telemetryStream, hubConsumer, limits);
+  else await jsm.consumers.add(telemetryStream, { durable_name: hubConsumer, ack_policy: AckPolicy.Explicit, ...limits });
   return new Kvm(connection).create(watermarkBucket, { history: 1 });
 }
