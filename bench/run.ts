@@ -9,6 +9,7 @@ const benchmarks: Record<string, () => Promise<unknown>> = {
   opcua: () => import('./opcua.js').then((bench) => bench.run()),
   rtu: () => import('./rtu.js').then((bench) => bench.run()),
   mqtt: () => import('./mqtt.js').then((bench) => bench.run()),
+  history: () => import('./history.js').then((bench) => bench.run()),
   latency: () => import('./latency.js').then((bench) => bench.run()),
 };
 

@@ -43,6 +43,8 @@ export interface Dataset {
   partitions: { samples: number; rollup1m: number; rollup1h: number };
   /** Wall time, seconds, of each step. */
   seconds: { partitions: number; rollup1h: number; rollup1m: number; samples: number; vacuum: number; total: number };
+  /** The database's size on disk once made, bytes. */
+  databaseBytes: number;
   yearFromMs: number;
   yearToMs: number;
 }
@@ -63,7 +65,10 @@ async function runJobs(store: PostgresStore, workers: number, jobs: string[]): P
         // Bulk loading: larger sorts in memory; commits need not wait for the disk (fsync stays on).
         await client.query("SET work_mem = '256MB'");
         await client.query('SET synchronous_commit = off');
-        for (let job = next++; job < jobs.length; job = next++) rows += (await client.query(jobs[job]!)).rowCount ?? 0;
+        for (let job = next++; job < jobs.length; job = next++) {
+          const inserted = (await client.query(jobs[job]!)).rowCount ?? 0;
+          rows += inserted;
+        }
       } finally {
         client.release();
       }
@@ -144,21 +149,21 @@ export async function generateDataset(url: string, shape: DatasetShape, nowMs = 
     const samples = await runJobs(store, shape.workers, rawJobs);
     const samplesSeconds = since(started);
 
-    // What autovacuum would have done long since to rows this old: hint bits, visibility, statistics.
+    // What autovacuum would long since have done to rows this old: hint bits and visibility
+    // for the rows the queries read, statistics for the planner everywhere.
     started = performance.now();
-    await store.pool.query('VACUUM (ANALYZE) series');
-    await store.pool.query('VACUUM (ANALYZE) rollup_1h');
-    await store.pool.query('VACUUM (ANALYZE) rollup_1m');
-    await store.pool.query('VACUUM (ANALYZE) samples');
+    await runJobs(store, shape.workers, ['VACUUM (ANALYZE) rollup_1m', 'ANALYZE series', 'ANALYZE rollup_1h', 'ANALYZE samples']);
     const vacuumSeconds = since(started);
 
-    const count = async (table: string) => (await store.partitions.list(table as 'samples')).length;
+    const count = async (table: 'samples' | 'rollup_1m' | 'rollup_1h') => (await store.partitions.list(table)).length;
+    const size = await store.pool.query<{ bytes: number }>('SELECT pg_database_size(current_database()) AS bytes');
     return {
       queriedDays,
       keys,
       rows: { series: series.rowCount ?? 0, rollup1h, rollup1m, samples },
       partitions: { samples: await count('samples'), rollup1m: await count('rollup_1m'), rollup1h: await count('rollup_1h') },
       seconds: { partitions: partitionsSeconds, rollup1h: rollup1hSeconds, rollup1m: rollup1mSeconds, samples: samplesSeconds, vacuum: vacuumSeconds, total: since(startedAll) },
+      databaseBytes: size.rows[0]!.bytes,
       yearFromMs,
       yearToMs: today,
     };
