@@ -4,3 +4,4 @@ export { TcpProxy } from './tcp-proxy.js';
 export { acceptsConnections, freePort } from './free-port.js';
 export { TestPostgres, type TestPostgresOptions } from './postgres.js';
 export { TestNats } from './nats.js';
+export { TestQuestDb, QUESTDB_VERSION, questDbJarPath, type TestQuestDbOptions } from './questdb.js';
