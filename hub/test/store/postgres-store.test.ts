@@ -227,6 +227,20 @@ describe('PostgreSQL partitions', () => {
 });
 
 describe('PostgreSQL with two hub replicas on one database', () => {
+  it('takes a sample of a series the other replica stored the definition of', async () => {
+    const first = await openStore({ foldIntervalMs: 3_600_000 });
+    const second = await PostgresStore.open(server.url(`store_${databases}`), { log, aheadDays: 0, foldIntervalMs: 3_600_000 });
+    stores.push(second);
+    const point = (localId: number, name: string) => ({ localId, key: `gw-1/dev/${name}`, device: 'dev', point: name, metric: 'voltage', unit: 'V', intervalMs: 1000 });
+    // The first replica caches the outbox's series; a series found later is defined in a batch the second stores.
+    await first.ingest([batch([[1, 1, jan10, 1]], { series: [point(1, 'a')] })]);
+    await second.ingest([batch([[2, 2, jan10, 2]], { series: [point(2, 'late')], previousSeq: 1 })]);
+    const [result] = await first.ingest([batch([[3, 2, jan10 + 1_000, 3]], { series: [], previousSeq: 2 })]);
+    expect([result!.stored, result!.rejected, result!.rejections]).toEqual([1, 0, []]);
+    const late = (await first.seriesByKey('gw-1/dev/late'))!;
+    expect((await first.rawPoints({ seriesId: late.id, fromMs: 0, toMs: 1e15, limit: 10 })).map((p) => p.value)).toEqual([2, 3]);
+  });
+
   it('stores and folds every record once when both commit the same gateway\'s batches at the same time', async () => {
     const first = await openStore({ foldIntervalMs: 3_600_000 });
     const url = server.url(`store_${databases}`);

@@ -169,9 +169,15 @@ export class PostgresIngest {
     return seen;
   }
 
-  /** Reads the id maps of the batches' outboxes that are not cached yet. */
+  /**
+   * Reads the id maps of the batches' outboxes that are not cached yet, or whose cached map lacks
+   * a series their samples use: another hub replica may have stored the batch that defined it
+   * (read here under the gateway's lock, so its commit is visible).
+   */
   private async loadSeriesIds(client: pg.PoolClient, batches: IngestBatch[]): Promise<void> {
-    const uncached = [...new Map(batches.map((batch) => [outboxKey(batch), batch])).entries()].filter(([key]) => !this.seriesIds.has(key)).map(([, batch]) => batch);
+    const byOutbox = new Map<string, IngestBatch[]>();
+    for (const batch of batches) byOutbox.set(outboxKey(batch), [...(byOutbox.get(outboxKey(batch)) ?? []), batch]);
+    const uncached = [...byOutbox.entries()].filter(([key, group]) => !this.seriesIds.has(key) || usesUnknownSeries(group, this.seriesIds.get(key)!)).map(([, group]) => group[0]!);
     if (uncached.length === 0) return;
     const { rows } = await client.query<{ gateway_id: string; outbox_id: string; local_id: number; series_id: number }>(
       `SELECT m.gateway_id, m.outbox_id, m.local_id, m.series_id FROM outbox_series m
@@ -337,4 +343,10 @@ async function writeGateways(client: pg.PoolClient, gateways: GatewayUpdate[]): 
       gateways.map((g) => g.clockSkewMs),
     ],
   );
+}
+
+/** Whether a sample of the batches names a local series id neither `known` nor defined by one of them. */
+function usesUnknownSeries(batches: IngestBatch[], known: ReadonlyMap<number, number>): boolean {
+  const defined = new Set(batches.flatMap((batch) => batch.series.map((definition) => definition.localId)));
+  return batches.some((batch) => batch.samples.series.some((localId) => !known.has(localId) && !defined.has(localId)));
 }
