@@ -123,4 +123,33 @@ describe('NATS ingest', () => {
     expect(await storedValues('gw-e')).toEqual([0.5, 1, 1.5, 2, 2.5, 3]);
     await waitFor(async () => (await streamMessages()) === 0, { what: 'the stream empty', timeoutMs: 10_000 });
   });
+
+  it('holds back at most 64 batches of an outbox; beyond, it drops them from the stream and asks the agent for them again', async () => {
+    // Batch n carries record n + 1 after record n; record 1 comes last.
+    for (let n = 1; n <= 70; n += 1) await publishBatch(batch('gw-f', n, [n + 1]));
+    await waitFor(() => logged.some((event) => event.event === 'nats.ingest_stats' && (event.dropped as number) > 0), { what: 'dropped batches', timeoutMs: 10_000 });
+    await publishBatch(batch('gw-f', 0, [1]));
+    await waitFor(async () => (await entryOf('gw-f'))?.watermark === 65, { what: 'records 1-65 stored', timeoutMs: 15_000 });
+    // Records 66-71 were dropped: the agent's next batch waits for them, and the hub asks for everything after 65.
+    await publishBatch(batch('gw-f', 71, [72]));
+    await waitFor(async () => (await entryOf('gw-f'))?.resendFrom === 65, { what: 'a resend request for gw-f', timeoutMs: 15_000 });
+    expect(await storedValues('gw-f')).toEqual(Array.from({ length: 65 }, (_, i) => (i + 1) / 2));
+    const dropped = logged.filter((event) => event.event === 'nats.ingest_stats').reduce((sum, event) => sum + (event.dropped as number), 0);
+    expect(dropped).toBeGreaterThanOrEqual(6);
+    // The agent sends them again: all of it stored, the held-back batch a duplicate, the stream empty.
+    await publishBatch(batch('gw-f', 65, [66, 67, 68, 69, 70, 71, 72]));
+    await waitFor(async () => (await entryOf('gw-f'))?.watermark === 72, { what: 'the watermark of gw-f after the resend', timeoutMs: 10_000 });
+    expect(await storedValues('gw-f')).toEqual(Array.from({ length: 72 }, (_, i) => (i + 1) / 2));
+    await waitFor(async () => (await streamMessages()) === 0, { what: 'the stream empty', timeoutMs: 10_000 });
+  });
+
+  it('sets the stream up again when it is gone, and goes on consuming', async () => {
+    const consuming = () => logged.filter((event) => event.event === 'nats.consuming').length;
+    const before = consuming();
+    await (await jetstreamManager(client)).streams.delete('DAVY_TELEMETRY');
+    await waitFor(() => consuming() > before, { what: 'the hub consuming again', timeoutMs: 20_000 });
+    expect(logged.find((event) => event.event === 'nats.setup_failed')).toMatchObject({ level: 'warn', error: 'consumer deleted' });
+    await publishBatch(batch('gw-g', 0, [1, 2]));
+    await waitFor(async () => (await entryOf('gw-g'))?.watermark === 2, { what: 'the watermark of gw-g', timeoutMs: 10_000 });
+  });
 });

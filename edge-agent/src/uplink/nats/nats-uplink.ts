@@ -18,6 +18,7 @@ import { jetstream, type JetStreamClient } from '@nats-io/jetstream';
 import { Kvm, type KV } from '@nats-io/kv';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import type { Outbox } from '../../outbox/outbox.js';
+import type { OutboxRecord } from '../../outbox/records.js';
 import { buildBatch } from '../batch-builder.js';
 import { BatchTaker } from '../batch-taker.js';
 import type { UplinkSettings } from '../grpc/grpc-uplink.js';
@@ -42,6 +43,9 @@ interface Session {
   resendRevision: number;
 }
 
+/** How often the bucket is read when no record waits for the hub. */
+const idleReadMs = 5_000;
+
 export class NatsUplink implements Uplink {
   private session?: Session;
   private connecting = false;
@@ -59,6 +63,7 @@ export class NatsUplink implements Uplink {
   private pausedUntilMs = 0;
   /** Resends a hub asked for in this run: batches sent since carry it in their message ids. */
   private resends = 0;
+  private lastReadMs = 0;
   private readonly subject: string;
   private readonly key: string;
   private readonly state: Omit<UplinkStatus, 'connected' | 'inFlightBatches'> = {
@@ -174,14 +179,29 @@ export class NatsUplink implements Uplink {
         session.sentSeq = this.outbox.lastSequence; // only holes (acked or dropped) were left
         break;
       }
-      const lastSeq = records[records.length - 1]!.seq;
-      const batch = buildBatch(this.gateway, this.outbox, records, session.defined, session.sentSeq);
-      this.publish(session, batch, batchMessageId(this.gateway.id, this.outbox.id, session.sentSeq, lastSeq, this.resends > 0 ? `resend-${this.resends}` : undefined), lastSeq);
+      const { batch, data, lastSeq } = this.fitting(session, records);
+      this.publish(session, batch, data, batchMessageId(this.gateway.id, this.outbox.id, session.sentSeq, lastSeq, this.resends > 0 ? `resend-${this.resends}` : undefined), lastSeq);
       flushing = true; // once sending, send everything that is pending
     }
   }
 
-  private publish(session: Session, batch: Batch, messageId: string, lastSeq: number): void {
+  /**
+   * The batch of as many of `records` as fit in one NATS message (the server's max_payload, 1 MiB
+   * by default): halved until it fits, its series definitions taken back each time.
+   */
+  private fitting(session: Session, records: OutboxRecord[]): { batch: Batch; data: Uint8Array; lastSeq: number } {
+    const maxPayload = session.connection.info?.max_payload ?? 1024 * 1024;
+    let taken = records;
+    for (;;) {
+      const batch = buildBatch(this.gateway, this.outbox, taken, session.defined, session.sentSeq);
+      const data = Batch.encode(batch).finish();
+      if (data.length <= maxPayload || taken.length === 1) return { batch, data, lastSeq: taken[taken.length - 1]!.seq };
+      for (const definition of batch.series) session.defined.delete(definition.localId);
+      taken = taken.slice(0, Math.ceil(taken.length / 2));
+    }
+  }
+
+  private publish(session: Session, batch: Batch, data: Uint8Array, messageId: string, lastSeq: number): void {
     const now = Date.now();
     const entry = { previousSeq: batch.previousSeq, lastSeq, acked: false };
     const generation = session.generation;
@@ -189,7 +209,7 @@ export class NatsUplink implements Uplink {
     session.sentSeq = lastSeq;
     session.lastSendMs = now;
     this.highestSentSeq = Math.max(this.highestSentSeq, lastSeq);
-    session.js.publish(this.subject, Batch.encode(batch).finish(), { msgID: messageId, timeout: this.settings.ackTimeout }).then(
+    session.js.publish(this.subject, data, { msgID: messageId, timeout: this.settings.ackTimeout }).then(
       () => {
         if (session !== this.session || generation !== session.generation) return;
         entry.acked = true;
@@ -227,22 +247,27 @@ export class NatsUplink implements Uplink {
     session.defined = new Set();
   }
 
-  /** Once a second: the watermark while records wait for it, and a heartbeat after silence. */
+  /**
+   * Once a second: the watermark while records wait for it (every 5 s when none does, for a hub
+   * that asks for a resend), and a heartbeat after silence.
+   */
   private tick(): void {
     const session = this.session;
     if (!session) return;
-    if (this.ackedSeq < this.highestSentSeq || this.state.watermark === null) void this.readWatermark(session);
+    const waiting = this.ackedSeq < this.highestSentSeq || this.state.watermark === null;
+    if (waiting || Date.now() - this.lastReadMs >= idleReadMs) void this.readWatermark(session);
     const oldest = session.inFlight[0];
     const now = Date.now();
     if (now - session.lastSendMs >= this.settings.heartbeat && !oldest && now >= this.pausedUntilMs) {
       const batch = buildBatch(this.gateway, this.outbox, [], session.defined, session.sentSeq);
-      this.publish(session, batch, batchMessageId(this.gateway.id, this.outbox.id, session.sentSeq, session.sentSeq, `heartbeat-${now}`), session.sentSeq);
+      this.publish(session, batch, Batch.encode(batch).finish(), batchMessageId(this.gateway.id, this.outbox.id, session.sentSeq, session.sentSeq, `heartbeat-${now}`), session.sentSeq);
     }
   }
 
   private async readWatermark(session: Session): Promise<void> {
     if (session.readingWatermark) return;
     session.readingWatermark = true;
+    this.lastReadMs = Date.now();
     try {
       const entry = await readEntry(session.kv, this.key);
       if (entry && session === this.session) this.applyEntry(session, entry);

@@ -41,6 +41,14 @@ export interface NatsIngest {
  * its outbox is stored here, or after this long (when another replica stores the one before it).
  */
 const heldBackRecheckMs = 100;
+/**
+ * Held-back batches a hub keeps, per outbox and in all: each counts against the consumer's 512
+ * batches out at once, and a hub that held them all would be handed nothing new — not even the
+ * batches they wait for. Beyond these, an early batch is dropped from the stream: its agent still
+ * holds its records (until the watermark passes them) and sends them again when asked.
+ */
+const maxHeldBackPerOutbox = 64;
+const maxHeldBack = 256;
 /** A batch whose commit failed comes again after this long. */
 const failedRetryMs = 2_000;
 /** How often what the hub took from the stream is logged (when it took anything). */
@@ -54,23 +62,42 @@ export function startNatsIngest(options: NatsIngestOptions): NatsIngest {
     connection = await connectWithRetry(options, stopping.signal);
     if (!connection) return;
     watchConnection(connection, options.log);
-    const jsm = await jetstreamManager(connection);
-    const kv = await setUpTelemetry(connection, jsm);
-    const consumer = await jetstream(connection).consumers.get(telemetryStream, hubConsumer);
-    const handler = new MessageHandler(options.queue, new WatermarkBoard(kv, options.log), new HeldBack(options.resendAfterMs ?? 2 * ackWaitMs), options.log);
-    options.log.info('nats.consuming', { servers: options.servers, stream: telemetryStream, consumer: hubConsumer });
-    if (stopping.signal.aborted) return;
+    const board = new WatermarkBoard(options.log);
+    const handler = new MessageHandler(options.queue, board, new HeldBack(options.resendAfterMs ?? 2 * ackWaitMs), options.log);
     const stats = setInterval(() => handler.logStats(), statsIntervalMs);
+    const backoff = new Backoff(options.retry ?? { initialMs: 1_000, maxMs: 30_000 });
     try {
-      messages = await consumer.consume({ max_messages: 256 });
-      for await (const message of messages) handler.handle(message);
+      // Set up and consume until stopped; again after a setup that failed (JetStream not ready, not
+      // enabled) or a stream or consumer that vanished (a NATS server that lost its store).
+      while (!stopping.signal.aborted) {
+        try {
+          board.use(await setUpTelemetry(connection, await jetstreamManager(connection)));
+          const consumer = await jetstream(connection).consumers.get(telemetryStream, hubConsumer);
+          if (stopping.signal.aborted) break;
+          messages = await consumer.consume({ max_messages: 256, abort_on_missing_resource: true });
+          options.log.info('nats.consuming', { servers: options.servers, stream: telemetryStream, consumer: hubConsumer });
+          backoff.reset();
+          for await (const message of messages) handler.handle(message);
+          if (!stopping.signal.aborted) throw new Error(`the stream ${telemetryStream} or its consumer ${hubConsumer} is gone`);
+        } catch (error) {
+          if (stopping.signal.aborted) break;
+          const retryInMs = Math.round(backoff.nextDelayMs());
+          options.log.warn('nats.setup_failed', {
+            servers: options.servers.join(','),
+            error: errorMessage(error),
+            retryInMs,
+            hint: 'nats-server must run with JetStream (-js) and room for the stream; the hub sets it up again and goes on',
+          });
+          await sleep(retryInMs, stopping.signal);
+        }
+      }
       await handler.settled();
     } finally {
       clearInterval(stats);
       handler.logStats();
     }
   })().catch((error: unknown) => {
-    if (!stopping.signal.aborted) options.log.error('nats.ingest_failed', { servers: options.servers, error: errorMessage(error) });
+    options.log.error('nats.ingest_failed', { servers: options.servers, error: errorMessage(error) });
   });
   return {
     close: async () => {
@@ -114,13 +141,16 @@ function watchConnection(connection: NatsConnection, log: Logger): void {
 
 /** One delivered message: decoded, checked, committed, then acked, handed back or refused. */
 class MessageHandler {
-  /** One commit-queue source per gateway, so a gateway's batches keep their order in a group. */
+  /** One commit-queue source per outbox, so its batches keep their order in a group (and another agent's refused batches never drop them). */
   private readonly sources = new Map<string, object>();
   private readonly pending = new Set<Promise<void>>();
-  /** Held-back batches by outbox (watermark key), and the timer that tries them again. */
-  private readonly parked = new Map<string, { batches: Array<{ message: JsMsg; batch: IngestBatch }>; timer?: NodeJS.Timeout }>();
-  /** Since the last stats line: batches stored and acked, the records they brought, and batches held back, failed, refused. */
-  private counts = { batches: 0, records: 0, heldBack: 0, failed: 0, refused: 0 };
+  /** Held-back batches by outbox (watermark key), when each last renewed its ack wait, and the timer that tries them again. */
+  private readonly parked = new Map<string, { batches: Array<{ message: JsMsg; batch: IngestBatch; renewedMs: number }>; timer?: NodeJS.Timeout }>();
+  private parkedCount = 0;
+  /** Messages found early at least once: each counts once in the stats. */
+  private readonly seenEarly = new WeakSet<JsMsg>();
+  /** Since the last stats line: batches stored and acked, the records they brought, and batches held back, dropped (held back beyond the limits), failed, refused. */
+  private counts = { batches: 0, records: 0, heldBack: 0, dropped: 0, failed: 0, refused: 0 };
 
   constructor(
     private readonly queue: CommitQueue,
@@ -134,14 +164,15 @@ class MessageHandler {
     if (batch) this.submit(message, batch);
   }
 
-  private submit(message: JsMsg, batch: IngestBatch): void {
-    let source = this.sources.get(batch.gatewayId);
+  private submit(message: JsMsg, batch: IngestBatch, renewedMs = Date.now()): void {
+    const key = watermarkKey(batch.gatewayId, batch.outboxId);
+    let source = this.sources.get(key);
     if (!source) {
       source = {};
-      this.sources.set(batch.gatewayId, source);
+      this.sources.set(key, source);
     }
     const done = this.queue.submit(batch, source).then(
-      (result) => this.committed(message, batch, result),
+      (result) => this.committed(message, batch, result, renewedMs),
       (error: unknown) => {
         this.counts.failed += 1;
         this.log.error('ingest.commit_failed', { gateway: batch.gatewayId, error: errorMessage(error), retryInMs: failedRetryMs });
@@ -154,8 +185,8 @@ class MessageHandler {
 
   logStats(): void {
     const counts = this.counts;
-    if (counts.batches + counts.heldBack + counts.failed + counts.refused === 0) return;
-    this.counts = { batches: 0, records: 0, heldBack: 0, failed: 0, refused: 0 };
+    if (counts.batches + counts.heldBack + counts.dropped + counts.failed + counts.refused === 0) return;
+    this.counts = { batches: 0, records: 0, heldBack: 0, dropped: 0, failed: 0, refused: 0 };
     this.log.info('nats.ingest_stats', { ...counts, intervalMs: statsIntervalMs });
   }
 
@@ -167,17 +198,33 @@ class MessageHandler {
       for (const { message } of entry.batches) message.nak();
       this.parked.delete(key);
     }
+    this.parkedCount = 0;
   }
 
-  /** Holds an early batch back: its ack wait renewed, so the stream does not hand it to another replica meanwhile. */
-  private park(key: string, message: JsMsg, batch: IngestBatch): void {
-    message.working();
+  /**
+   * Holds an early batch back, its ack wait renewed (a third of it at a time), so the stream does
+   * not hand it to another replica meanwhile. A heartbeat (no records) is not worth holding, nor
+   * a batch beyond the limits: both leave the stream.
+   */
+  private park(key: string, message: JsMsg, batch: IngestBatch, renewedMs: number): void {
     let entry = this.parked.get(key);
+    const isHeartbeat = batch.samples.seq.length + batch.events.length + batch.gaps.length + batch.malformed.length === 0;
+    if (isHeartbeat || this.parkedCount >= maxHeldBack || (entry?.batches.length ?? 0) >= maxHeldBackPerOutbox) {
+      message.ack();
+      if (!isHeartbeat) this.counts.dropped += 1;
+      return;
+    }
     if (!entry) {
       entry = { batches: [] };
       this.parked.set(key, entry);
     }
-    entry.batches.push({ message, batch });
+    const now = Date.now();
+    if (now - renewedMs >= ackWaitMs / 3) {
+      message.working();
+      renewedMs = now;
+    }
+    entry.batches.push({ message, batch, renewedMs });
+    this.parkedCount += 1;
     entry.timer ??= setTimeout(() => this.unpark(key), heldBackRecheckMs);
   }
 
@@ -187,7 +234,8 @@ class MessageHandler {
     if (!entry) return;
     clearTimeout(entry.timer);
     this.parked.delete(key);
-    for (const { message, batch } of entry.batches.sort((a, b) => a.batch.previousSeq - b.batch.previousSeq)) this.submit(message, batch);
+    this.parkedCount -= entry.batches.length;
+    for (const { message, batch, renewedMs } of entry.batches.sort((a, b) => a.batch.previousSeq - b.batch.previousSeq)) this.submit(message, batch, renewedMs);
   }
 
   /** The message as a batch for the store; undefined (the message refused for good) when it cannot be one. */
@@ -225,7 +273,7 @@ class MessageHandler {
     message.ack();
   }
 
-  private committed(message: JsMsg, batch: IngestBatch, result: IngestResult): void {
+  private committed(message: JsMsg, batch: IngestBatch, result: IngestResult, renewedMs: number): void {
     const key = watermarkKey(batch.gatewayId, batch.outboxId);
     if (result.refused !== undefined) {
       this.counts.refused += 1;
@@ -234,8 +282,11 @@ class MessageHandler {
       return;
     }
     if (result.early !== undefined) {
-      this.counts.heldBack += 1;
-      this.park(key, message, batch);
+      if (!this.seenEarly.has(message)) {
+        this.seenEarly.add(message);
+        this.counts.heldBack += 1;
+      }
+      this.park(key, message, batch, renewedMs);
       if (this.heldBack.held(key)) {
         this.log.warn('ingest.resend_asked', { gateway: batch.gatewayId, outbox: batch.outboxId, reason: result.early, resendFrom: result.watermark });
         this.board.post(batch.gatewayId, batch.outboxId, { watermark: result.watermark, resendFrom: result.watermark });

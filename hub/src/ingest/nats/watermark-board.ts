@@ -15,11 +15,14 @@ interface Slot {
 
 export class WatermarkBoard {
   private readonly slots = new Map<string, Slot>();
+  private kv?: KV;
 
-  constructor(
-    private readonly kv: KV,
-    private readonly log: Logger,
-  ) {}
+  constructor(private readonly log: Logger) {}
+
+  /** The bucket to write to (again, after the hub set the stream up anew). */
+  use(kv: KV): void {
+    this.kv = kv;
+  }
 
   /** The outbox's watermark after a commit; an entry with resendFrom asks its agent to send again from there. */
   post(gatewayId: string, outboxId: string, entry: WatermarkEntry): void {
@@ -30,6 +33,11 @@ export class WatermarkBoard {
       this.slots.set(key, slot);
     }
     const latest = slot.next ?? slot.written;
+    // A resend request stays in every write until the watermark passes it, so the agent sees it.
+    if (entry.resendFrom === undefined && latest?.resendFrom !== undefined && entry.watermark <= latest.resendFrom) {
+      entry = { watermark: entry.watermark, resendFrom: latest.resendFrom };
+      if (entry.watermark <= latest.watermark) return;
+    }
     // A plain watermark never goes back: another replica's commit may already have passed it.
     if (entry.resendFrom === undefined && latest && latest.resendFrom === undefined && entry.watermark <= latest.watermark) return;
     slot.next = entry;
@@ -42,6 +50,7 @@ export class WatermarkBoard {
       const entry = slot.next;
       slot.next = undefined;
       try {
+        if (!this.kv) throw new Error('no watermark bucket yet');
         await this.kv.put(key, encodeWatermarkEntry(entry));
         slot.written = entry;
       } catch (error) {
