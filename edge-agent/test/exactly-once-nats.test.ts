@@ -17,8 +17,8 @@ import { TestStack } from './support/stack.js';
 
 const readCounter = path.join(import.meta.dirname, 'fixtures', 'read-counter.yaml');
 
-async function startStack(context: TestContext): Promise<{ stack: TestStack; nats: TestNats }> {
-  const nats = await TestNats.start();
+async function startStack(context: TestContext, natsOptions: { maxPayload?: number } = {}): Promise<{ stack: TestStack; nats: TestNats }> {
+  const nats = await TestNats.start(natsOptions);
   context.onTestFinished(() => nats.close());
   const stack = await TestStack.start({ profile: readCounter, pollInterval: '100ms', uplink: { ackTimeout: '5s' }, nats: nats.url }, context);
   return { stack, nats };
@@ -54,8 +54,9 @@ describe('exactly once over NATS JetStream, with real processes', () => {
     expectExactlyOnce(await settle(stack), 1);
   }, 90_000);
 
-  it('the NATS server is SIGKILLed mid-stream and restarted 5 s later: both sides carry on by themselves', async (context) => {
-    const { stack, nats } = await startStack(context);
+  it('the NATS server is SIGKILLed mid-stream and restarted 5 s later: both sides carry on by themselves, the backlog split to fit its max_payload', async (context) => {
+    // 768 bytes: the 5 s backlog (about 50 samples) does not fit in one message.
+    const { stack, nats } = await startStack(context, { maxPayload: 768 });
     await sleep(2_000);
     await nats.kill();
     await sleep(5_000);
@@ -66,6 +67,7 @@ describe('exactly once over NATS JetStream, with real processes', () => {
     expect(result.values.length).toBeGreaterThan(70);
     expect(stack.hub!.running).toBe(true);
     expect(stack.agent!.events().filter((event) => event.event === 'uplink.publish_failed').length).toBeGreaterThan(0);
+    expect(stack.agent!.events().find((event) => event.event === 'uplink.batch_split')).toMatchObject({ maxPayload: 768 });
   }, 90_000);
 
   it('a hub asks for everything again from its watermark: the agent sends it all again from there, and the hub stores it once', async (context) => {

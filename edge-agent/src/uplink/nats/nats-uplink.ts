@@ -64,6 +64,8 @@ export class NatsUplink implements Uplink {
   /** Resends a hub asked for in this run: batches sent since carry it in their message ids. */
   private resends = 0;
   private lastReadMs = 0;
+  /** A split batch is said once a run. */
+  private splitLogged = false;
   private readonly subject: string;
   private readonly key: string;
   private readonly state: Omit<UplinkStatus, 'connected' | 'inFlightBatches'> = {
@@ -195,7 +197,13 @@ export class NatsUplink implements Uplink {
     for (;;) {
       const batch = buildBatch(this.gateway, this.outbox, taken, session.defined, session.sentSeq);
       const data = Batch.encode(batch).finish();
-      if (data.length <= maxPayload || taken.length === 1) return { batch, data, lastSeq: taken[taken.length - 1]!.seq };
+      if (data.length <= maxPayload || taken.length === 1) {
+        if (taken.length < records.length && !this.splitLogged) {
+          this.splitLogged = true;
+          this.log.info('uplink.batch_split', { records: records.length, sent: taken.length, maxPayload, hint: 'batches are halved until they fit the NATS server\'s max_payload; a smaller uplink.batchMaxRecords avoids it' });
+        }
+        return { batch, data, lastSeq: taken[taken.length - 1]!.seq };
+      }
       for (const definition of batch.series) session.defined.delete(definition.localId);
       taken = taken.slice(0, Math.ceil(taken.length / 2));
     }
