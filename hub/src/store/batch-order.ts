@@ -10,6 +10,9 @@ import type { IngestBatch, IngestResult } from './store.js';
 
 export function earlyReason(batch: IngestBatch, watermark: number): string | undefined {
   if (batch.previousSeq <= watermark) return undefined;
+  // A heartbeat stores no record: it cannot move the watermark past anything, whenever it comes.
+  // (Held back, it would also shut out an agent whose hub fell behind, restored from a backup.)
+  if (batch.samples.seq.length + batch.events.length + batch.gaps.length + batch.malformed.length === 0) return undefined;
   return `the batch follows record ${batch.previousSeq} of outbox ${batch.outboxId}, and the hub has stored up to ${watermark}`;
 }
 

@@ -123,6 +123,15 @@ export function storeContract(engine: string, openStore: OpenStore): void {
       expect(await store.ingest([second])).toEqual([{ watermark: 4, stored: 0, duplicates: 2, rejected: 0, rejections: [] }]);
     });
 
+    it('never holds back a heartbeat: it stores nothing, so its order does not matter', async () => {
+      const store = await openStore();
+      await store.ingest([batch([[1, 1, 100, 1]])]);
+      // The agent has acked up to 9 (a hub restored from a backup lost 2-9): its heartbeat is taken.
+      const [result] = await store.ingest([batch([], { series: [], previousSeq: 9, receivedAtMs: 5_000 })]);
+      expect(result).toEqual({ watermark: 1, stored: 0, duplicates: 0, rejected: 0, rejections: [] });
+      expect((await store.gateways()).map((g) => [g.watermark, g.lastSeenMs])).toEqual([[1, 5_000]]);
+    });
+
     it('lets an early batch of a new outbox change nothing: the gateway stays with its outbox', async () => {
       const store = await openStore();
       await store.ingest([batch([[1, 1, 100, 1]])]);

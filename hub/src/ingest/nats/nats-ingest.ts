@@ -203,15 +203,13 @@ class MessageHandler {
 
   /**
    * Holds an early batch back, its ack wait renewed (a third of it at a time), so the stream does
-   * not hand it to another replica meanwhile. A heartbeat (no records) is not worth holding, nor
-   * a batch beyond the limits: both leave the stream.
+   * not hand it to another replica meanwhile. A batch beyond the limits leaves the stream.
    */
   private park(key: string, message: JsMsg, batch: IngestBatch, renewedMs: number): void {
     let entry = this.parked.get(key);
-    const isHeartbeat = batch.samples.seq.length + batch.events.length + batch.gaps.length + batch.malformed.length === 0;
-    if (isHeartbeat || this.parkedCount >= maxHeldBack || (entry?.batches.length ?? 0) >= maxHeldBackPerOutbox) {
+    if (this.parkedCount >= maxHeldBack || (entry?.batches.length ?? 0) >= maxHeldBackPerOutbox) {
       message.ack();
-      if (!isHeartbeat) this.counts.dropped += 1;
+      this.counts.dropped += 1;
       return;
     }
     if (!entry) {
