@@ -46,10 +46,13 @@ async function expectGoesOn(stack: TestStack, waitMs: number): Promise<void> {
 }
 
 describe('a hub restored from a backup', () => {
-  it.concurrent('over gRPC: the agent says what the hub lost, and everything after it arrives once', async (context: TestContext) => {
+  it.concurrent('over gRPC: the agent says what the hub lost, to the hub too, and everything after it arrives once', async (context: TestContext) => {
     const stack = await TestStack.start({ profile: readCounter, pollInterval: '100ms', uplink: { ackTimeout: '5s' } }, context);
     await restoreHubFromBackup(stack);
     await expectGoesOn(stack, 15_000);
+    const behind = stack.agent!.events().find((event) => event.event === 'uplink.hub_behind')!;
+    const { items } = await stack.api<{ items: Array<{ body: Record<string, unknown> }> }>('/events?type=uplink.hub_behind');
+    expect(items.map((event) => event.body)).toEqual([{ hubWatermark: behind.hubWatermark, ackedBefore: behind.ackedBefore, lostSeqs: behind.lostSeqs }]);
   }, 90_000);
 
   it.concurrent('over NATS: the hub asks for a resend from its watermark, and everything after it arrives once', async (context: TestContext) => {

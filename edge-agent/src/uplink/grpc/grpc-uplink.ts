@@ -116,7 +116,10 @@ export class GrpcUplink implements Uplink {
       this.outbox.reconcile(ack.watermark);
       if (ack.watermark < this.ackedSeq) {
         // The hub has lost records it acked (e.g. restored from a backup): they are gone here too.
-        this.log.error('uplink.hub_behind', { hubWatermark: ack.watermark, ackedBefore: this.ackedSeq });
+        // Said to the hub as well, as an event among the records, so its users see the hole.
+        const lost = { hubWatermark: ack.watermark, ackedBefore: this.ackedSeq, lostSeqs: this.ackedSeq - ack.watermark };
+        this.log.error('uplink.hub_behind', lost);
+        this.outbox.append([{ kind: 'event', timeMs: Date.now(), type: 'uplink.hub_behind', device: '', bodyJson: JSON.stringify(lost) }]);
       }
       session.sentSeq = ack.watermark;
       this.log.info('uplink.connected', { hub: formatHostPort(this.hub), watermark: ack.watermark });
