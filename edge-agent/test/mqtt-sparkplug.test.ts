@@ -13,7 +13,7 @@ import { loadProfile } from '../src/profiles/index.js';
 import { sparkplugDeviceSchema } from '../src/drivers/mqtt/sparkplug/sparkplug-config.js';
 import { checkSparkplugDevice, resolveSparkplugDevice } from '../src/drivers/mqtt/sparkplug/sparkplug-device.js';
 import { SparkplugDriver } from '../src/drivers/mqtt/sparkplug/sparkplug-driver.js';
-import { startMosquitto } from './fixtures/mqtt/mosquitto.js';
+import { mosquittoSub, startMosquitto } from './fixtures/mqtt/mosquitto.js';
 import { RecordingSink, type DeviceReading } from './support/recording-sink.js';
 
 const log = createLogger({ component: 'test', sink: { write: () => true } });
@@ -50,6 +50,9 @@ describe('Sparkplug B driver', () => {
     const broker = await startMosquitto(context);
     // The node is up first: its births went out before the agent listened, and its data keeps coming.
     const sim = await edgeNode(context, broker.url, ['--devices', '2']);
+    // Its data reaching a subscriber proves its births (sent first on its connection) are past the broker.
+    const data = await mosquittoSub(['-h', '127.0.0.1', '-p', String(broker.port), '-t', 'spBv1.0/site/DDATA/node-1/#', '-C', '1', '-W', '10']);
+    expect(data.code).toBe(0);
     const driver = sparkplugDriver(context, { broker: broker.url, clientId: 'davy-test-spb', devices: '*' });
     const sink = new RecordingSink();
     driver.start(sink);
