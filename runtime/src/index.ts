@@ -5,7 +5,7 @@ export { ConfigError, formatPath, formatProblems, type ConfigPath, type ConfigPr
 export { YamlFile, describeValue } from './config/yaml-file.js';
 export { durationMs, sizeBytes } from './config/unit-schemas.js';
 export { creditCodeProblem, creditCodeCheckCharacter } from './credit-code.js';
-export { parseHostPort, formatHostPort, type HostPort } from './listen-address.js';
+export { parseHostPort, formatHostPort, isLoopbackHost, type HostPort } from './listen-address.js';
 export { runCli, untilSignal, exitCodes, UsageError } from './cli.js';
 export { formatTable } from './table.js';
 export { processIsAlive } from './process-alive.js';

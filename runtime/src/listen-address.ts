@@ -16,3 +16,8 @@ export function parseHostPort(text: string, defaultHost = '127.0.0.1'): HostPort
 export function formatHostPort({ host, port }: HostPort): string {
   return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
 }
+
+/** Whether a host (as written in a listen address) is this machine only. */
+export function isLoopbackHost(host: string): boolean {
+  return host === 'localhost' || host === '::1' || host.startsWith('127.');
+}

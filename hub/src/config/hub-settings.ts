@@ -5,7 +5,7 @@
  * the problems of hub.yaml are listed all at once with their lines (ConfigError, exit code 2).
  */
 import path from 'node:path';
-import { ConfigError, formatHostPort, parseHostPort, parseNatsServers, UsageError, type ConfigProblem, type HostPort } from '@davy/runtime';
+import { ConfigError, formatHostPort, isLoopbackHost, parseHostPort, parseNatsServers, UsageError, type ConfigProblem, type HostPort } from '@davy/runtime';
 import { parseStoreLocation, storeLocationHint, withoutPassword, type StoreLocation } from '../store/store-location.js';
 import type { HubConfigFile } from './hub-config-file.js';
 
@@ -150,7 +150,7 @@ export function resolveHubSettings(given: Partial<Record<SettingName, GivenValue
   if (storeKnown && syncSource.from !== 'default' && store.engine === 'postgres') {
     report('sqliteSync', syncSource, String(syncSource.value), 'applies to the SQLite store only', 'remove it: PostgreSQL makes commits durable by its own settings (synchronous_commit, fsync)');
   }
-  if (grpc && transports.includes('grpc') && !isLoopback(grpc.host) && !allowRemoteIngest) {
+  if (grpc && transports.includes('grpc') && !isLoopbackHost(grpc.host) && !allowRemoteIngest) {
     const source = sourceOf('grpc');
     const risk = 'would take batches from anyone who can reach it: gateways do not authenticate yet';
     const tunnel = 'bring gateways in over a VPN or SSH tunnel';
@@ -178,8 +178,4 @@ function readTransports(text: string): Reading<Transport[]> {
 function readNatsServers(text: string): Reading<string[]> {
   const parsed = parseNatsServers(text);
   return 'servers' in parsed ? { value: parsed.servers } : parsed;
-}
-
-function isLoopback(host: string): boolean {
-  return host === 'localhost' || host === '::1' || host.startsWith('127.');
 }

@@ -9,7 +9,7 @@ import { createHash } from 'node:crypto';
 import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
-import { durationMs, parseHostPort } from '@davy/runtime';
+import { durationMs, isLoopbackHost, parseHostPort } from '@davy/runtime';
 import type { DeviceContext, DeviceProblem } from '../driver-entry.js';
 import { envVarName, fileProblem, secretProblem, type SecretSource } from '../json-mapping/secret-source.js';
 import { embeddedBrokerSchema, type EmbeddedBrokerDocument } from './embedded-broker/embedded-broker-config.js';
@@ -143,7 +143,7 @@ function checkEmbedded(embedded: EmbeddedBrokerDocument | undefined): DeviceProb
   const problem = (at: Array<string | number>, message: string, fix: string) => problems.push({ path: ['embedded', ...at], message, fix });
   const listen = parseHostPort(embedded.listen);
   if (!listen) problem(['listen'], `"${embedded.listen}" is not a host:port address`, 'write it like 127.0.0.1:1883');
-  if (listen && !isLoopback(listen.host) && !embedded.tls && !embedded.allowPlainText) {
+  if (listen && !isLoopbackHost(listen.host) && !embedded.tls && !embedded.allowPlainText) {
     problem(
       ['listen'],
       `the embedded broker would listen on ${embedded.listen}, beyond loopback, without TLS: devices' passwords would cross the network in clear`,
@@ -168,10 +168,6 @@ function checkEmbedded(embedded: EmbeddedBrokerDocument | undefined): DeviceProb
     seen.set(user.username, index);
   });
   return problems;
-}
-
-export function isLoopback(host: string): boolean {
-  return host === 'localhost' || host === '::1' || host.startsWith('127.');
 }
 
 /** Where the device is, for `davy-agent device list` and events. */

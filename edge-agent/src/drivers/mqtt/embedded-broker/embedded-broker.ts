@@ -14,8 +14,7 @@ import { readFileSync } from 'node:fs';
 import net from 'node:net';
 import tls from 'node:tls';
 import type { Aedes, AedesPublishPacket, AuthenticateError, Client } from 'aedes';
-import { errorMessage, formatHostPort, type HostPort, type Logger } from '@davy/runtime';
-import { isLoopback } from '../connection-config.js';
+import { errorMessage, formatHostPort, isLoopbackHost, type HostPort, type Logger } from '@davy/runtime';
 import { passwordMatches, type BrokerUser } from './broker-users.js';
 
 export interface TlsFiles {
@@ -85,7 +84,7 @@ export class EmbeddedBroker {
     broker.guard();
     log.info('mqtt.embedded_broker.listening', { address: broker.address, tls: tlsFiles !== undefined, clientCertificates: tlsFiles?.ca !== undefined });
     // agent.yaml said allowPlainText: true (else it would not have loaded); say what that costs.
-    if (!tlsFiles && !isLoopback(bound.address)) log.warn('mqtt.embedded_broker.plain_text', { address: broker.address, risk: 'devices\' passwords and data cross the network in clear' });
+    if (!tlsFiles && !isLoopbackHost(bound.address)) log.warn('mqtt.embedded_broker.plain_text', { address: broker.address, risk: 'devices\' passwords and data cross the network in clear' });
     return broker;
   }
 
