@@ -4,6 +4,7 @@
  * Each loop draws its (series, day) pairs from a PRNG seeded by its number, so the hub and its
  * ceiling are asked the same things in the same order.
  */
+import { seededRandom } from '@davy/runtime/testing';
 
 export interface Target {
   seriesId: number;
@@ -19,18 +20,6 @@ export interface LoadResult {
   maxMs: number;
   /** CPU time per measured request, ms, by meter (see LoadOptions.cpu). */
   cpuMsPerRequest: Record<string, number>;
-}
-
-/** mulberry32: small, fast, good enough to spread requests over series and days. */
-function prng(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
 }
 
 /** Nearest-rank percentile of sorted values. */
@@ -59,7 +48,7 @@ export async function closedLoop(options: LoadOptions, request: (target: Target)
     const deadline = started + durationMs;
     await Promise.all(
       Array.from({ length: options.clients }, async (_, client) => {
-        const random = prng(client + 1 + (record ? 1_000 : 0));
+        const random = seededRandom(client + 1 + (record ? 1_000 : 0));
         const latencies: number[] = [];
         record?.push(latencies);
         for (let i = 0; i < maxRequests && failure === undefined && performance.now() < deadline; i += 1) {

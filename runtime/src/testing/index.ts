@@ -5,3 +5,4 @@ export { acceptsConnections, freePort } from './free-port.js';
 export { TestPostgres, type TestPostgresOptions } from './postgres.js';
 export { TestNats } from './nats.js';
 export { TestQuestDb, QUESTDB_VERSION, questDbJarPath, type TestQuestDbOptions } from './questdb.js';
+export { seededRandom } from './seeded-random.js';

@@ -1,20 +1,9 @@
 import { describe, expect, it } from 'vitest';
+import { seededRandom } from '@davy/runtime/testing';
 import type { Behaviour } from './behaviour.js';
 import { behaviourFrom, type SimulateBlock } from './simulate-block.js';
 
-/** A seeded generator (mulberry32), so a noisy test sees the same numbers every run. */
-function seeded(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-function behaviour(block: SimulateBlock, random: () => number = seeded(1)): Behaviour {
+function behaviour(block: SimulateBlock, random: () => number = seededRandom(1)): Behaviour {
   const result = behaviourFrom(block, random);
   if (!result.behaviour) throw new Error(JSON.stringify(result.problems));
   return result.behaviour;
@@ -35,7 +24,7 @@ describe('behaviours', () => {
   });
 
   it('wave noise has the standard deviation asked for', () => {
-    const b = behaviour({ kind: 'wave', mean: 50, noise: 0.5 }, seeded(7));
+    const b = behaviour({ kind: 'wave', mean: 50, noise: 0.5 }, seededRandom(7));
     const values = Array.from({ length: 20_000 }, (_, i) => b.advance(i));
     const mean = values.reduce((sum, v) => sum + v, 0) / values.length;
     const deviation = Math.sqrt(values.reduce((sum, v) => sum + (v - mean) ** 2, 0) / values.length);
@@ -49,7 +38,7 @@ describe('behaviours', () => {
   });
 
   it('counter with heavy jitter never decreases over many ticks', () => {
-    const b = behaviour({ kind: 'counter', start: 1523042.5, ratePerS: 0.19, jitter: 3 }, seeded(42));
+    const b = behaviour({ kind: 'counter', start: 1523042.5, ratePerS: 0.19, jitter: 3 }, seededRandom(42));
     let previous = b.value;
     let decreases = 0;
     let stalls = 0;
@@ -82,7 +71,7 @@ describe('behaviours', () => {
     expect(samples(up, [0.5, 1, 3])).toEqual([5.5, 6, 6]);
     const down = behaviour({ kind: 'random-walk', start: 1, step: 4, min: 0, max: 6 }, () => 0);
     expect(samples(down, [0.125, 1])).toEqual([0.5, 0]);
-    const wandering = behaviour({ kind: 'random-walk', start: 50, step: 20, min: 40, max: 60 }, seeded(3));
+    const wandering = behaviour({ kind: 'random-walk', start: 50, step: 20, min: 40, max: 60 }, seededRandom(3));
     const values = Array.from({ length: 10_000 }, (_, i) => wandering.advance(i * 0.1));
     expect([Math.min(...values), Math.max(...values)]).toEqual([40, 60]);
   });
