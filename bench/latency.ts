@@ -11,10 +11,11 @@
  */
 import path from 'node:path';
 import { createLogger } from '@davy/runtime';
-import { ManagedProcess, tempDir, waitFor } from '@davy/runtime/testing';
+import { ManagedProcess, tempDir } from '@davy/runtime/testing';
 import { Outbox } from '../edge-agent/src/outbox/outbox.js';
 import type { NewRecord } from '../edge-agent/src/outbox/records.js';
 import { GrpcUplink, type UplinkSettings } from '../edge-agent/src/uplink/grpc/grpc-uplink.js';
+import { uplinkDrain } from './outbox.js';
 import { machine, printFigures, type Figure } from './support/report.js';
 
 const log = createLogger({ component: 'bench', level: 'error' });
@@ -60,23 +61,6 @@ async function openPath(): Promise<Path> {
 }
 
 const sample = (i: number): NewRecord => ({ kind: 'sample', series: (i % seriesCount) + 1, timeMs: Date.now(), value: 230 + (i % 100) / 10, quality: 1 });
-
-/** Records/s the uplink drains a backlog of `count` into the hub: the path's maximum rate. */
-async function maximumRate(count: number): Promise<number> {
-  const path = await openPath();
-  try {
-    for (let done = 0; done < count; done += 10_000) path.outbox.append(Array.from({ length: 10_000 }, (_, i) => sample(done + i)));
-    const uplink = new GrpcUplink({ host: '127.0.0.1', port: path.grpcPort }, gateway, settingsWith(200), path.outbox, log);
-    const started = performance.now();
-    uplink.start();
-    await waitFor(() => path.outbox.stats().depth === 0, { what: 'the backlog to drain', timeoutMs: 300_000, intervalMs: 20 });
-    const rate = count / ((performance.now() - started) / 1000);
-    await uplink.stop();
-    return rate;
-  } finally {
-    await path.close();
-  }
-}
 
 const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 
@@ -129,7 +113,8 @@ async function latencies(rate: number, batchMaxAge: number): Promise<{ sorted: n
 
 export async function run(): Promise<Figure[]> {
   console.log(machine());
-  const maximum = await maximumRate(300_000);
+  // The path's maximum rate: a backlog drained through the uplink into the hub, as `pnpm bench outbox` measures it.
+  const maximum = await uplinkDrain(300_000);
   const half = maximum / 2;
   const floor = await latencies(0, 0);
   const figures: Figure[] = [{ measure: 'gRPC → SQLite: maximum rate of the path (300k backlog drained)', value: maximum, unit: 'records/s' }];

@@ -100,8 +100,8 @@ function localDrain(count: number): { outbox: number; raw: number } {
   return { outbox, raw: rawRate };
 }
 
-/** A backlog drained through the real uplink into a real hub (its own process). */
-async function uplinkDrain(count: number): Promise<number> {
+/** A backlog of `count` drained through the real uplink into a real hub (its own process): records/s. */
+export async function uplinkDrain(count: number): Promise<number> {
   const box = openOutbox();
   fill(box.outbox, count);
   const hub = ManagedProcess.davy('hub', ['start', '--data', path.join(box.dir, 'hub'), '--http', '127.0.0.1:0', '--grpc', '127.0.0.1:0'], { env: { DAVY_HUB_TOKEN: 'davy_bench' } });
