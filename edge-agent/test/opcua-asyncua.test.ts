@@ -38,14 +38,17 @@ async function asyncuaServer(context: TestContext, mode: 'None' | 'SignAndEncryp
   return { endpoint: `opc.tcp://127.0.0.1:${port}/davy/peer`, dir };
 }
 
-describe('davy-agent against asyncua (Python)', () => {
+describe('davy-agent against asyncua (Python)', { timeout: 60_000 }, () => {
   it.concurrent.for(['None', 'SignAndEncrypt'] as const)('subscribes with security %s: values, source timestamps, node ids by namespace URI and browse path', async (mode, context) => {
     const { endpoint } = await asyncuaServer(context, mode);
     const security = mode === 'None' ? {} : { securityMode: 'SignAndEncrypt', securityPolicy: 'Basic256Sha256', trustServerCertificate: 'auto' };
-    const { driver, spec } = opcuaDriver(context, profile, { endpoint, pki, samplingInterval: '100ms', publishingInterval: '200ms', ...security });
+    // Generous timeouts: a first SignAndEncrypt handshake with the Python server (RSA on both sides)
+    // took past the defaults on a loaded CI machine, and this test is about the session, not the timeouts.
+    const patient = { connectTimeout: '30s', timeout: '15s' };
+    const { driver, spec } = opcuaDriver(context, profile, { endpoint, pki, samplingInterval: '100ms', publishingInterval: '200ms', ...patient, ...security });
     const sink = new RecordingSink();
     driver.start(sink);
-    await waitFor(() => sink.received.filter((reading) => reading.point === 'ticks').length >= 10, { what: 'ten tick notifications', timeoutMs: 20_000 });
+    await waitFor(() => sink.received.filter((reading) => reading.point === 'ticks').length >= 10, { what: 'ten tick notifications', timeoutMs: 40_000 });
     const ticks = sink.received.filter((reading) => reading.point === 'ticks');
     const values = ticks.map((reading) => reading.value as number);
     expect(values.every((value, index) => index === 0 || value > values[index - 1]!)).toBe(true);
