@@ -160,7 +160,8 @@ describe('OPC UA driver against davy-sim (node-opcua server)', () => {
   });
 
   it.concurrent('goes offline once when the server stops answering, and closes what it left there; a stop during a connect returns at once', async (context) => {
-    const { sim, endpoint } = await startOpcuaSim(context, ['--profile', 'mine-ventilation-fan', '--port', '0', '--fault', 'silent@3s+7500ms']);
+    // The freeze starts 6 s after the server: time for both drivers to be online first on a loaded machine.
+    const { sim, endpoint } = await startOpcuaSim(context, ['--profile', 'mine-ventilation-fan', '--port', '0', '--fault', 'silent@6s+7500ms']);
     // Timing is under test here: the frozen server must be found out within its 7.5 s freeze. With a
     // 1 s keep-alive the driver asks after 0.5 s of silence and gives up on the reply after 5 s (node-opcua
     // waits no less for any reply, whatever the timeout says): offline after 5.5 s, 2 s before the thaw.
@@ -170,7 +171,8 @@ describe('OPC UA driver against davy-sim (node-opcua server)', () => {
     const sinks = { reconnecting: new RecordingSink(), stopping: new RecordingSink() };
     reconnecting.start(sinks.reconnecting);
     stopping.start(sinks.stopping);
-    await waitFor(() => sinks.reconnecting.events.length > 0 && sinks.stopping.events.length > 0, { what: 'both drivers online', timeoutMs: 10_000 });
+    const online = (sink: RecordingSink) => sink.events.some((event) => event.type === 'device.online');
+    await waitFor(() => online(sinks.reconnecting) && online(sinks.stopping), { what: 'both drivers online', timeoutMs: 15_000 });
 
     await sim.waitForEvent('opcua.frozen', 10_000);
     // A driver that starts while the server is frozen is stuck in its connect (the default 10 s connect timeout).
@@ -196,7 +198,7 @@ describe('OPC UA driver against davy-sim (node-opcua server)', () => {
     // closed, the stopped driver's closed, and the driver stopped during its connect never made one.
     await waitFor(() => sessionsReported(sim) === 1, { what: 'one session on the server', timeoutMs: 5_000 });
     expect(eventsNamed(sim, 'opcua.session_created')).toHaveLength(3);
-  });
+  }, 45_000);
 
   it.concurrent('polls a server that refuses subscriptions, and logs in with a user and a password from the environment', async (context) => {
     vi.stubEnv('DAVY_TEST_OPCUA_PASSWORD', 'c0al-face');
