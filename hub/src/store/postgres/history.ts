@@ -7,6 +7,7 @@
  * come from the next finer source, down to the raw samples.
  */
 import type pg from 'pg';
+import { bucketGrid, firstBucketStart } from '../bucket-grid.js';
 import type { Bucket, BucketQuery } from '../store.js';
 import { rollups, type Rollup } from './rollups.js';
 
@@ -49,9 +50,8 @@ const aggregateSql: Record<BucketQuery['agg'], string> = {
 
 /** Every bucket from the one holding fromMs up to toMs, empty ones included; one statement, so one snapshot. */
 export async function history(pool: pg.Pool, query: BucketQuery): Promise<Bucket[]> {
-  const { stepMs, alignMs } = query;
-  const first = alignMs + Math.floor((query.fromMs - alignMs) / stepMs) * stepMs;
-  const params: number[] = [query.seriesId, first, stepMs];
+  const first = firstBucketStart(query);
+  const params: number[] = [query.seriesId, first, query.stepMs];
   const parts = historySegments(query).flatMap((segment) => {
     params.push(segment.fromMs, segment.toMs);
     const range = (column: string) => `series_id = $1 AND ${column} >= $${params.length - 1} AND ${column} < $${params.length}`;
@@ -77,11 +77,5 @@ export async function history(pool: pg.Pool, query: BucketQuery): Promise<Bucket
             params,
           )
         ).rows;
-  const byStart = new Map(rows.map((row) => [row.start, row]));
-  const buckets: Bucket[] = [];
-  for (let start = first; start < query.toMs; start += stepMs) {
-    const row = byStart.get(start);
-    buckets.push({ startMs: start, value: row ? row.value : query.agg === 'count' ? 0 : null, count: row?.count ?? 0 });
-  }
-  return buckets;
+  return bucketGrid(query, new Map(rows.map((row) => [row.start, { startMs: row.start, value: row.value, count: row.count }])));
 }

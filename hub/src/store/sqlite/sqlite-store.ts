@@ -25,6 +25,7 @@ import type {
   StoredEvent,
   TokenDigest,
 } from '../store.js';
+import { bucketGrid } from '../bucket-grid.js';
 import { SqliteIngest } from './ingest.js';
 import { migrate } from './migrations.js';
 import { SampleStaging } from './staging.js';
@@ -55,8 +56,7 @@ function addToPartial(partials: Map<number, BucketPartial>, bucket: number, time
   }
 }
 
-function finish(partial: BucketPartial | undefined, agg: BucketQuery['agg']): number | null {
-  if (!partial) return agg === 'count' ? 0 : null;
+function finish(partial: BucketPartial, agg: BucketQuery['agg']): number | null {
   switch (agg) {
     case 'avg':
       return partial.sum / partial.count;
@@ -271,12 +271,8 @@ export class SqliteStore implements Store {
     for (const sample of this.staging.samplesOf(query.seriesId, query.fromMs, query.toMs)) {
       if (sample.value !== null) addToPartial(partials, bucketOf(sample.timeMs), sample.timeMs, sample.value);
     }
-    const buckets: Bucket[] = [];
-    for (let bucket = bucketOf(query.fromMs); bucket < query.toMs; bucket += stepMs) {
-      const partial = partials.get(bucket);
-      buckets.push({ startMs: bucket, value: finish(partial, query.agg), count: partial?.count ?? 0 });
-    }
-    return buckets;
+    const found = new Map([...partials].map(([start, partial]) => [start, { startMs: start, value: finish(partial, query.agg), count: partial.count }]));
+    return bucketGrid(query, found);
   }
 
   async rawPoints(query: RawQuery): Promise<RawPoint[]> {
