@@ -5,7 +5,7 @@
  * with backoff until it answers — or stops, when the database was made by a newer hub.
  */
 import { Backoff, connectFailure, sleep, type Logger } from '@davy/runtime';
-import { SchemaTooNewError } from './postgres/migrate.js';
+import { SchemaTooNewError } from './schema-too-new.js';
 import { PostgresStore } from './postgres/postgres-store.js';
 import { SqliteStore } from './sqlite/sqlite-store.js';
 import { describeStoreLocation, type StoreLocation } from './store-location.js';

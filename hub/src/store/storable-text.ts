@@ -1,9 +1,10 @@
 /**
- * PostgreSQL text cannot hold NUL characters, which a batch may carry in names it sends (SQLite
- * stores them). Such a batch would fail its transaction at every resend and block the
- * gateway's stream forever, so NUL becomes U+FFFD (the replacement character) instead.
+ * PostgreSQL text and QuestDB's line protocol cannot hold NUL characters, which a batch may
+ * carry in names it sends (SQLite stores them). Such a batch would fail its commit at every
+ * resend and block the gateway's stream forever, so NUL becomes U+FFFD (the replacement
+ * character) instead.
  */
-import type { IngestBatch } from '../store.js';
+import type { IngestBatch } from './store.js';
 
 const nul = '\u0000';
 

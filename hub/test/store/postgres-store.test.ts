@@ -8,7 +8,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '@davy/runtime';
 import { TestPostgres } from '@davy/runtime/testing';
 import { historySegments } from '../../src/store/postgres/history.js';
-import { SchemaTooNewError } from '../../src/store/postgres/migrate.js';
+import { SchemaTooNewError } from '../../src/store/schema-too-new.js';
 import { PostgresStore, type PostgresStoreOptions } from '../../src/store/postgres/postgres-store.js';
 import type { Aggregate } from '../../src/store/store.js';
 import { batch, storeContract } from './store-contract.js';

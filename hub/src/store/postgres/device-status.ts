@@ -1,7 +1,7 @@
 /** Keeps each device's newest reported state (see device-report.ts); an older report changes nothing. */
 import type pg from 'pg';
 import type { DeviceReport } from '../device-report.js';
-import { storableText } from './text.js';
+import { storableText } from '../storable-text.js';
 
 const sinceWhenChanged = 'state_since_ms = CASE WHEN d.state = excluded.state THEN d.state_since_ms ELSE excluded.state_since_ms END';
 

@@ -25,7 +25,7 @@ import { writeDeviceReport } from './device-status.js';
 import type { Partitions } from './partitions.js';
 import { inTransaction } from './pool.js';
 import { copySamples } from './sample-copy.js';
-import { storableBatch } from './text.js';
+import { storableBatch } from '../storable-text.js';
 
 /** A gateway's row as the group leaves it. */
 interface GatewayUpdate {

@@ -1,12 +1,11 @@
 /** Applies the numbered migrations a database lacks, all in one transaction, one hub replica at a time. */
 import type pg from 'pg';
 import { migrations } from './migrations/index.js';
+import { SchemaTooNewError } from '../schema-too-new.js';
 import { advisoryLocks, inTransaction, lockFor } from './pool.js';
 
 export const latestSchemaVersion = migrations[migrations.length - 1]!.version;
 
-/** The database was migrated by a newer davy-hub: retrying cannot help, so the hub stops. */
-export class SchemaTooNewError extends Error {}
 
 export async function migrate(pool: pg.Pool): Promise<void> {
   await inTransaction(pool, async (client) => {
