@@ -144,11 +144,11 @@ export function resolveHubSettings(given: Partial<Record<SettingName, GivenValue
   const storeKnown = !storeGiven || givenStore !== undefined;
   const retentionSource = sourceOf('retentionDays');
   if (storeKnown && retentionDays !== undefined && store.engine === 'sqlite') {
-    report('retentionDays', retentionSource, String(retentionSource.value), 'applies to the PostgreSQL store, whose raw samples are kept in day partitions', 'remove it (the SQLite store keeps everything), or give a store postgres://USER@HOST:PORT/DATABASE');
+    report('retentionDays', retentionSource, String(retentionSource.value), 'applies to the PostgreSQL and QuestDB stores, whose raw samples are kept in day partitions', 'remove it (the SQLite store keeps everything), or give a store postgres://USER@HOST:PORT/DATABASE or questdb://HOST');
   }
   const syncSource = sourceOf('sqliteSync');
-  if (storeKnown && syncSource.from !== 'default' && store.engine === 'postgres') {
-    report('sqliteSync', syncSource, String(syncSource.value), 'applies to the SQLite store only', 'remove it: PostgreSQL makes commits durable by its own settings (synchronous_commit, fsync)');
+  if (storeKnown && syncSource.from !== 'default' && store.engine !== 'sqlite') {
+    report('sqliteSync', syncSource, String(syncSource.value), 'applies to the SQLite store only', `remove it: ${store.engine === 'postgres' ? 'PostgreSQL makes commits durable by its own settings (synchronous_commit, fsync)' : 'QuestDB makes commits durable by its own settings (cairo.commit.mode)'}`);
   }
   if (grpc && transports.includes('grpc') && !isLoopbackHost(grpc.host) && !allowRemoteIngest) {
     const source = sourceOf('grpc');

@@ -1,12 +1,14 @@
 /**
  * Opens the hub's store where the settings say. SQLite is a file: it opens or fails at once.
- * PostgreSQL is a server that may be down, unreachable or still starting: each failed attempt
- * is one log line naming the URL (never its password) and the cause, and the hub tries again
- * with backoff until it answers — or stops, when the database was made by a newer hub.
+ * PostgreSQL and QuestDB are servers that may be down, unreachable or still starting: each
+ * failed attempt is one log line naming the URL (never its password) and the cause, and the
+ * hub tries again with backoff until it answers — or stops, when the database was made by a
+ * newer hub.
  */
 import { Backoff, connectFailure, sleep, type Logger } from '@davy/runtime';
 import { SchemaTooNewError } from './schema-too-new.js';
 import { PostgresStore } from './postgres/postgres-store.js';
+import { QuestDbStore } from './questdb/questdb-store.js';
 import { SqliteStore } from './sqlite/sqlite-store.js';
 import { describeStoreLocation, type StoreLocation } from './store-location.js';
 import type { Store } from './store.js';
@@ -14,7 +16,7 @@ import type { Store } from './store.js';
 export interface OpenStoreOptions {
   location: StoreLocation;
   sqliteSync?: 'full' | 'normal';
-  /** PostgreSQL: whole days of raw samples kept before today; default everything. */
+  /** PostgreSQL: whole days of raw samples kept before today; QuestDB: before the newest day. Default everything. */
   retentionDays?: number;
   log: Logger;
   /** Stops the retries (the hub is shutting down); the open then rejects. */
@@ -33,8 +35,9 @@ export async function openStore(options: OpenStoreOptions): Promise<Store> {
   const backoff = new Backoff(options.retry ?? { initialMs: 1_000, maxMs: 30_000 });
   for (;;) {
     try {
-      const opened = await PostgresStore.open(location.url, { retentionDays: options.retentionDays, log });
-      log.info('store.opened', { engine: 'postgres', store, retentionDays: options.retentionDays ?? null });
+      const settings = { retentionDays: options.retentionDays, log };
+      const opened = location.engine === 'postgres' ? await PostgresStore.open(location.url, settings) : await QuestDbStore.open(location.url, settings);
+      log.info('store.opened', { engine: location.engine, store, retentionDays: options.retentionDays ?? null });
       return opened;
     } catch (error) {
       if (error instanceof SchemaTooNewError) throw error;
@@ -43,7 +46,7 @@ export async function openStore(options: OpenStoreOptions): Promise<Store> {
         store,
         error: connectFailure(error),
         retryInMs,
-        hint: 'start PostgreSQL or correct --store / DAVY_HUB_STORE; the hub keeps trying, and takes batches once it answers',
+        hint: `start ${location.engine === 'postgres' ? 'PostgreSQL' : 'QuestDB'} or correct --store / DAVY_HUB_STORE; the hub keeps trying, and takes batches once it answers`,
       });
       await sleep(retryInMs, options.signal);
       if (options.signal?.aborted) throw new Error(`stopped while waiting for the store at ${store}`);

@@ -1,13 +1,16 @@
 /**
  * Where the hub's store is, as written in --store, DAVY_HUB_STORE or hub.yaml: `sqlite:PATH`
- * (the embedded default) or a PostgreSQL URL. A URL may hold a password; what the hub logs or
- * prints is always the URL without it.
+ * (the embedded default), a PostgreSQL URL or a questdb:// location. A URL may hold a
+ * password; what the hub logs or prints is always the URL without it.
  */
 import path from 'node:path';
+import { questDbEndpoints } from './questdb/endpoints.js';
 
-export type StoreLocation = { engine: 'sqlite'; file: string } | { engine: 'postgres'; url: string };
+export type StoreLocation = { engine: 'sqlite'; file: string } | { engine: 'postgres'; url: string } | { engine: 'questdb'; url: string };
 
-export const storeLocationHint = 'write sqlite:PATH, or postgres://USER@HOST:PORT/DATABASE for PostgreSQL (a password is better kept in PGPASSWORD or ~/.pgpass)';
+export const storeLocationHint =
+  'write sqlite:PATH, postgres://USER@HOST:PORT/DATABASE for PostgreSQL (a password is better kept in PGPASSWORD or ~/.pgpass), ' +
+  'or questdb://HOST[:PG_PORT][?http=HTTP_PORT] for QuestDB';
 
 /** Query parameters of a connection URL that hold secrets. */
 const secretParameter = /pass|secret|key|token/i;
@@ -18,6 +21,7 @@ export function parseStoreLocation(text: string, baseDir: string): StoreLocation
     const file = text.slice('sqlite:'.length);
     return file === '' ? undefined : { engine: 'sqlite', file: path.resolve(baseDir, file) };
   }
+  if (text.startsWith('questdb://')) return questDbEndpoints(text) ? { engine: 'questdb', url: text } : undefined;
   if (!/^postgres(ql)?:\/\//.test(text)) return undefined;
   try {
     // A host is needed: in the URL, or as ?host=/socket/folder for a Unix socket.

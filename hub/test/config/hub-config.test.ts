@@ -99,11 +99,22 @@ describe('hub settings', () => {
     expect([fromEnv.store, fromEnv.retentionDays]).toEqual([{ engine: 'postgres', url: 'postgresql://davy@db/davy' }, 30]);
   });
 
+  it('takes a QuestDB store with its retention, and refuses a QuestDB location it cannot use', () => {
+    const { settings } = settingsFrom('store: questdb://qdb.example:8812?http=9000\nretentionDays: 90\n');
+    expect(settings).toMatchObject({ store: { engine: 'questdb', url: 'questdb://qdb.example:8812?http=9000' }, retentionDays: 90 });
+    for (const location of ['questdb://', 'questdb://qdb?http=http', 'questdb://qdb:99999', 'questdb://qdb/other', 'questdb://qdb?ilp=9009']) {
+      expect(() => settingsFrom(undefined, { store: { value: location, from: 'flag' } }), location).toThrow(/is not a store location; .* or questdb:\/\/HOST\[:PG_PORT\]\[\?http=HTTP_PORT\] for QuestDB$/);
+    }
+    expect(() => settingsFrom(undefined, { store: { value: 'questdb://qdb', from: 'flag' }, sqliteSync: { value: 'normal', from: 'env' } })).toThrow(
+      new UsageError('DAVY_HUB_SQLITE_SYNC normal applies to the SQLite store only; remove it: QuestDB makes commits durable by its own settings (cairo.commit.mode)'),
+    );
+  });
+
   it('names the flag or variable of a wrong value, never printing a password', () => {
     const wrong = (given: Partial<Record<SettingName, GivenValue>>) => () => settingsFrom(undefined, given);
     expect(wrong({ store: { value: 'postgres://davy:hunter2@/davy', from: 'flag' } })).toThrow(
       new UsageError(
-        '--store "postgres://davy:***@/davy" is not a store location; write sqlite:PATH, or postgres://USER@HOST:PORT/DATABASE for PostgreSQL (a password is better kept in PGPASSWORD or ~/.pgpass)',
+        '--store "postgres://davy:***@/davy" is not a store location; write sqlite:PATH, postgres://USER@HOST:PORT/DATABASE for PostgreSQL (a password is better kept in PGPASSWORD or ~/.pgpass), or questdb://HOST[:PG_PORT][?http=HTTP_PORT] for QuestDB',
       ),
     );
     expect(wrong({ store: { value: 'postgres://davy@db/davy', from: 'flag' }, retentionDays: { value: '0', from: 'env' } })).toThrow(
@@ -111,7 +122,7 @@ describe('hub settings', () => {
     );
     expect(wrong({ retentionDays: { value: '30', from: 'flag' } })).toThrow(
       new UsageError(
-        '--retention-days 30 applies to the PostgreSQL store, whose raw samples are kept in day partitions; remove it (the SQLite store keeps everything), or give a store postgres://USER@HOST:PORT/DATABASE',
+        '--retention-days 30 applies to the PostgreSQL and QuestDB stores, whose raw samples are kept in day partitions; remove it (the SQLite store keeps everything), or give a store postgres://USER@HOST:PORT/DATABASE or questdb://HOST',
       ),
     );
   });
