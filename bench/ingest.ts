@@ -9,14 +9,22 @@
  *   into the hub's own tables (ingest/postgres-ceiling.ts). The hub's figure counts the fold
  *   of its samples into rollups and latest values as well (ingest/fold-rate.ts), over gRPC
  *   and through NATS JetStream (a private nats-server; ingest/nats-load-generator.ts).
+ * - QuestDB (a private server, commits synced to disk: see questDbSettings below): the same rows
+ *   sent over ILP straight into the hub's own samples table (ingest/questdb-ceiling.ts). Both
+ *   figures count until QuestDB has applied the rows from its write-ahead log, readable.
+ *
+ * `pnpm bench ingest` measures every engine; DAVY_BENCH_STORES=sqlite,postgres,questdb picks some.
  */
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { ManagedProcess, repoRoot, tempDir, TestNats, TestPostgres } from '@davy/runtime/testing';
+import pg from 'pg';
+import { ManagedProcess, repoRoot, tempDir, TestNats, TestPostgres, TestQuestDb } from '@davy/runtime/testing';
+import { walApplied } from '../hub/src/store/questdb/wal.js';
 import { migrate } from '../hub/src/store/sqlite/migrations.js';
 import { loadRow } from './ingest/load-rows.js';
 import { foldRate } from './ingest/fold-rate.js';
 import { postgresCeiling } from './ingest/postgres-ceiling.js';
+import { questDbCeiling } from './ingest/questdb-ceiling.js';
 import { machine, median, printFigures, type Figure } from './support/report.js';
 
 const seconds = 8;
@@ -25,8 +33,10 @@ const runs = 3;
 /**
  * The hub's points/s under the load of `gateways`; `store` is its --store, default its own
  * SQLite file; `nats`, a NATS server's URL: the load goes through its JetStream, not gRPC.
+ * `settle`, when given, waits until the store has made readable what it acked: its time
+ * counts as well.
  */
-async function ingestRun(gateways: number, store?: string, nats?: string): Promise<number> {
+async function ingestRun(gateways: number, store?: string, nats?: string, settle?: () => Promise<void>): Promise<number> {
   const { dir, remove } = tempDir('davy-bench-ingest-');
   const storeArgs = store ? ['--store', store] : [];
   const transportArgs = nats ? ['--transport', 'nats', '--nats', nats] : ['--grpc', '127.0.0.1:0'];
@@ -37,9 +47,12 @@ async function ingestRun(gateways: number, store?: string, nats?: string): Promi
     const generator = nats ? 'nats-load-generator.ts' : 'load-generator.ts';
     const load = new ManagedProcess('load', process.execPath, ['--conditions=source', '--import', 'tsx', path.join(repoRoot, 'bench', 'ingest', generator), target, String(gateways), String(seconds)]);
     const line = await load.waitForLine((text) => text.startsWith('{"stored"'), (seconds + 150) * 1000, 'the load result');
+    const settleFrom = performance.now();
+    await settle?.();
+    const settleSeconds = settle ? (performance.now() - settleFrom) / 1000 : 0;
     await load.exited;
     const result = JSON.parse(line) as { stored: number; seconds: number };
-    return result.stored / result.seconds;
+    return result.stored / (result.seconds + settleSeconds);
   } finally {
     await hub.stop();
     remove();
@@ -85,8 +98,19 @@ function rawInsert(gateways: number, rowsPerTransaction: number, staged: boolean
   }
 }
 
+const engines = (process.env.DAVY_BENCH_STORES ?? 'sqlite,postgres,questdb').split(',');
+
 export async function run(): Promise<Figure[]> {
   console.log(machine());
+  const figures: Figure[] = [];
+  if (engines.includes('sqlite')) figures.push(...(await sqliteFigures()));
+  if (engines.includes('postgres')) figures.push(...(await postgresFigures()));
+  if (engines.includes('questdb')) figures.push(...(await questDbFigures()));
+  printFigures(figures);
+  return figures;
+}
+
+async function sqliteFigures(): Promise<Figure[]> {
   const figures: Figure[] = [];
   for (const gateways of [1, 10]) {
     const hub: number[] = [];
@@ -101,8 +125,6 @@ export async function run(): Promise<Figure[]> {
     figures.push({ measure: `gRPC → SQLite, ${label}`, value: median(hub), unit: 'points/s', ceiling: median(raw), note: `median of ${runs}; ceiling: the samples' SQL (staged, settled) in a bare loop, 10k-row transactions` });
     figures.push({ measure: `  (bare insert straight into the clustered table)`, value: median(clustered), unit: 'points/s', note: 'the layout staging avoids: one page write per series per commit' });
   }
-  figures.push(...(await postgresFigures()));
-  printFigures(figures);
   return figures;
 }
 
@@ -160,6 +182,41 @@ async function postgresFigures(): Promise<Figure[]> {
       });
     }
   } finally {
+    await server.close();
+  }
+  return figures;
+}
+
+/** Commits synced to disk, as a regulator's data needs: an acked batch survives a power cut. */
+const questDbSettings = { 'cairo.commit.mode': 'sync' };
+
+async function questDbFigures(): Promise<Figure[]> {
+  const server = await TestQuestDb.start({ settings: questDbSettings, heapMb: 1024 });
+  const location = `questdb://127.0.0.1:${server.pgPort}?http=${server.httpPort}`;
+  const admin = new pg.Pool({ connectionString: server.pgUrl, max: 1 });
+  // QuestDB has one database: every run starts from no tables.
+  const empty = () => admin.query('DROP ALL TABLES');
+  const figures: Figure[] = [];
+  try {
+    for (const gateways of [1, 10, 100]) {
+      const hub: number[] = [];
+      const ceiling: number[] = [];
+      for (let i = 0; i < runs; i += 1) {
+        await empty();
+        hub.push(await ingestRun(gateways, location, undefined, () => walApplied(admin, 600_000)));
+        await empty();
+        ceiling.push(await questDbCeiling(location, `127.0.0.1:${server.httpPort}`, gateways, seconds));
+      }
+      figures.push({
+        measure: `gRPC → QuestDB, ${gateways} gateway${gateways > 1 ? 's' : ''} × 2,000 series`,
+        value: median(hub),
+        unit: 'points/s',
+        ceiling: median(ceiling),
+        note: `median of ${runs}, until applied from the WAL, commits synced; ceiling: ILP of the same rows into the same table, 100k rows a request`,
+      });
+    }
+  } finally {
+    await admin.end();
     await server.close();
   }
   return figures;
