@@ -61,9 +61,13 @@ export async function inTransaction<T>(pool: pg.Pool, work: (client: pg.PoolClie
 export const advisoryLocks = {
   migrations: 1,
   partitions: 2,
+  registryMigrations: 3,
 } as const;
 
-/** Takes an advisory lock until the transaction ends; the first key says these are Davy's ('Davy' in ASCII). */
+/** The first key of every advisory lock: 'Davy' in ASCII, so they never meet another program's. */
+export const davyLockKey = 0x44617679;
+
+/** Takes an advisory lock until the transaction ends. */
 export async function lockFor(client: pg.PoolClient, lock: (typeof advisoryLocks)[keyof typeof advisoryLocks]): Promise<void> {
-  await client.query('SELECT pg_advisory_xact_lock($1, $2)', [0x44617679, lock]);
+  await client.query('SELECT pg_advisory_xact_lock($1, $2)', [davyLockKey, lock]);
 }

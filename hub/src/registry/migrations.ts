@@ -1,0 +1,70 @@
+/**
+ * The registry's tables, as numbered migrations applied at open (one hub replica at a time on
+ * PostgreSQL). Each has its SQLite and its PostgreSQL text; a migration is never edited once
+ * released.
+ */
+import { advisoryLocks, davyLockKey } from '../store/postgres/pool.js';
+import { SchemaTooNewError } from '../store/schema-too-new.js';
+import type { SqlDatabase } from './sql/sql-database.js';
+
+interface Migration {
+  version: number;
+  sqlite: string;
+  postgres: string;
+}
+
+const migrations: Migration[] = [
+  {
+    version: 1,
+    sqlite: `
+      CREATE TABLE enterprises (code TEXT PRIMARY KEY, name TEXT NOT NULL, created_ms INTEGER NOT NULL);
+      CREATE TABLE sites (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        enterprise_code TEXT NOT NULL REFERENCES enterprises (code),
+        name TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        region_code TEXT NOT NULL,
+        latitude REAL,
+        longitude REAL,
+        created_ms INTEGER NOT NULL,
+        UNIQUE (enterprise_code, name)
+      );
+      CREATE INDEX sites_by_region ON sites (region_code);
+      CREATE TABLE site_gateways (gateway_id TEXT PRIMARY KEY, site_id INTEGER NOT NULL REFERENCES sites (id), assigned_ms INTEGER NOT NULL);
+      CREATE INDEX site_gateways_by_site ON site_gateways (site_id);`,
+    postgres: `
+      CREATE TABLE enterprises (code text COLLATE "C" PRIMARY KEY, name text NOT NULL, created_ms bigint NOT NULL);
+      CREATE TABLE sites (
+        id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+        enterprise_code text COLLATE "C" NOT NULL REFERENCES enterprises (code),
+        name text NOT NULL,
+        kind text NOT NULL,
+        region_code text COLLATE "C" NOT NULL,
+        latitude float8,
+        longitude float8,
+        created_ms bigint NOT NULL,
+        UNIQUE (enterprise_code, name)
+      );
+      CREATE INDEX sites_by_region ON sites (region_code);
+      CREATE TABLE site_gateways (gateway_id text COLLATE "C" PRIMARY KEY, site_id bigint NOT NULL REFERENCES sites (id), assigned_ms bigint NOT NULL);
+      CREATE INDEX site_gateways_by_site ON site_gateways (site_id);`,
+  },
+];
+
+const latest = migrations[migrations.length - 1]!.version;
+
+export async function migrateRegistry(db: SqlDatabase): Promise<void> {
+  await db.transaction(async (tx) => {
+    // Two replicas starting at once: the second waits here until the first has migrated.
+    if (tx.dialect === 'postgres') await tx.query('SELECT pg_advisory_xact_lock($1, $2)', [davyLockKey, advisoryLocks.registryMigrations]);
+    await tx.query('CREATE TABLE IF NOT EXISTS registry_migrations (version integer PRIMARY KEY, applied_ms bigint NOT NULL)');
+    const applied = new Set((await tx.query<{ version: number }>('SELECT version FROM registry_migrations')).map((row) => row.version));
+    const newest = Math.max(0, ...applied);
+    if (newest > latest) throw new SchemaTooNewError(`the registry has schema version ${newest}, newer than this davy-hub knows (${latest}); run a newer davy-hub`);
+    for (const migration of migrations) {
+      if (applied.has(migration.version)) continue;
+      for (const statement of (tx.dialect === 'sqlite' ? migration.sqlite : migration.postgres).split(';').map((s) => s.trim()).filter(Boolean)) await tx.query(statement);
+      await tx.query('INSERT INTO registry_migrations (version, applied_ms) VALUES ($1, $2)', [migration.version, Date.now()]);
+    }
+  });
+}

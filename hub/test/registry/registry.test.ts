@@ -1,0 +1,65 @@
+/**
+ * The registry on both of its databases — the SQLite file of a SQLite store and the database
+ * of a PostgreSQL store (a private server) — with the same SQL: migrations applied once,
+ * enterprises and sites kept with their constraints, divisions matched by prefix, a gateway
+ * moved between sites in one transaction.
+ */
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createLogger } from '@davy/runtime';
+import { tempDir, TestPostgres } from '@davy/runtime/testing';
+import { openRegistry } from '../../src/registry/open-registry.js';
+import { RegistryError, type Registry } from '../../src/registry/registry.js';
+import type { StoreLocation } from '../../src/store/store-location.js';
+
+const log = createLogger({ component: 'test', level: 'error' });
+const code = '91350100M000100Y43';
+
+function registryContract(engine: string, location: () => Promise<{ store: StoreLocation; dataDir: string }>): void {
+  describe(`registry on ${engine}`, () => {
+    async function open(): Promise<{ registry: Registry; again: () => Promise<Registry> }> {
+      const { store, dataDir } = await location();
+      return { registry: await openRegistry(store, dataDir, log), again: () => openRegistry(store, dataDir, log) };
+    }
+
+    it('keeps enterprises and sites, refuses doubles and dangling references, and finds sites by division', async () => {
+      const { registry, again } = await open();
+      await registry.createEnterprise({ code, name: 'Example' });
+      await expect(registry.createEnterprise({ code, name: 'Again' })).rejects.toThrow(new RegistryError('conflict', 'code', `enterprise ${code} is registered already`));
+      const site = (name: string, regionCode: string) => registry.createSite({ enterpriseCode: code, name, kind: 'coal_mine', regionCode, location: null });
+      const [a, b] = [await site('A', '140105'), await site('B', '140200')];
+      expect([a.id, b.id]).toEqual([1, 2]);
+      await expect(site('A', '140100')).rejects.toThrow(new RegistryError('conflict', 'name', `enterprise ${code} has a site named "A" already`));
+      await expect(registry.createSite({ enterpriseCode: '91110000600037341L', name: 'X', kind: 'other', regionCode: '110101', location: null })).rejects.toThrow(RegistryError);
+      expect((await registry.sites({ regionCode: '140100' })).map((s) => s.name)).toEqual(['A']);
+      expect((await registry.sites({ regionCode: '140000' })).map((s) => s.name)).toEqual(['A', 'B']);
+      await registry.assignGateway(a.id, 'gw-1');
+      expect((await registry.assignGateway(b.id, 'gw-1')).gateways).toEqual(['gw-1']);
+      expect((await registry.site(a.id))!.gateways).toEqual([]);
+      await expect(registry.assignGateway(99, 'gw-1')).rejects.toThrow(new RegistryError('not-found', 'id', 'there is no site 99'));
+      await registry.close();
+      // Opened again: the migrations are not applied twice, and everything is there.
+      const reopened = await again();
+      expect((await reopened.sites()).map((s) => [s.name, s.gateways])).toEqual([['A', []], ['B', ['gw-1']]]);
+      await reopened.close();
+    });
+  });
+}
+
+const folders: Array<() => void> = [];
+afterAll(() => folders.forEach((remove) => remove()));
+
+registryContract('SQLite', async () => {
+  const { dir, remove } = tempDir('davy-registry-');
+  folders.push(remove);
+  return { store: { engine: 'sqlite', file: path.join(dir, 'hub.db') }, dataDir: dir };
+});
+
+let server: TestPostgres;
+let databases = 0;
+beforeAll(async () => {
+  server = await TestPostgres.start();
+});
+afterAll(() => server?.close());
+
+registryContract('PostgreSQL', async () => ({ store: { engine: 'postgres', url: await server.createDatabase(`registry_${++databases}`) }, dataDir: '/nonexistent' }));
