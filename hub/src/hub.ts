@@ -11,6 +11,8 @@ import { startGrpcIngest, type GrpcIngest } from './ingest/grpc/grpc-ingest.js';
 import { startNatsIngest, type NatsIngest } from './ingest/nats/nats-ingest.js';
 import type { Transport } from './config/hub-settings.js';
 import { openStore } from './store/open-store.js';
+import { readMetricCatalog } from './registry/metric-catalog.js';
+import { openRegistry } from './registry/open-registry.js';
 import type { StoreLocation } from './store/store-location.js';
 import type { HostPort } from '@davy/runtime';
 
@@ -57,7 +59,9 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
   const grpc: GrpcIngest | undefined = transports.includes('grpc') ? await startGrpcIngest({ ...options.grpc, queue, log: options.log }) : undefined;
   // In the background: a NATS server that is not up yet is waited for while the API serves.
   const nats: NatsIngest | undefined = transports.includes('nats') ? startNatsIngest({ servers: options.nats ?? ['nats://127.0.0.1:4222'], queue, log: options.log }) : undefined;
-  const api = createApi({ store, log: options.log });
+  // The registry's tables are in the store's database (open-registry.ts): it is reachable now.
+  const registry = await openRegistry(location, options.dataDir, options.log);
+  const api = createApi({ store, registry, metricCatalog: readMetricCatalog(), log: options.log });
   const http = await serveApi(api, options.http);
   options.log.info('http.listening', { host: options.http.host, port: http.port });
   return {
@@ -66,7 +70,7 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
     generatedToken: generated,
     close: async () => {
       await Promise.all([grpc?.close(), nats?.close(), http.close()]);
-      await store.close();
+      await Promise.all([store.close(), registry.close()]);
     },
   };
 }

@@ -2,20 +2,27 @@
 import { OpenAPIHono } from '@hono/zod-openapi';
 import { errorMessage, type Logger } from '@davy/runtime';
 import { bearerAuth } from '../auth/bearer.js';
+import type { MetricCatalog } from '../registry/metric-catalog.js';
+import type { Registry } from '../registry/registry.js';
 import type { Store } from '../store/store.js';
 import { isStoreUnavailable } from '../store/store-unavailable.js';
 import { deviceRoutes } from './devices.js';
+import { enterpriseRoutes } from './enterprises.js';
 import { eventRoutes } from './events.js';
 import { gatewayRoutes } from './gateways.js';
 import { healthPath, healthRoutes } from './health.js';
+import { metricRoutes } from './metrics.js';
 import { serveOpenApiDocument } from './openapi.js';
 import { rejectInvalidParameters } from './parameter-errors.js';
 import { ApiProblem, problemResponse } from './problem.js';
 import { seriesHistoryRoutes } from './series-history.js';
 import { seriesRoutes } from './series.js';
+import { siteRoutes } from './sites.js';
 
 export interface ApiOptions {
   store: Store;
+  registry: Registry;
+  metricCatalog: MetricCatalog;
   log: Logger;
   /** A gateway is online when its last batch is at most this old (default 30 s). */
   onlineWindowMs?: number;
@@ -34,6 +41,9 @@ export function createApi(options: ApiOptions): OpenAPIHono {
   app.route('/', seriesRoutes(store));
   app.route('/', seriesHistoryRoutes(store));
   app.route('/', eventRoutes(store));
+  app.route('/', enterpriseRoutes(options.registry));
+  app.route('/', siteRoutes(options.registry));
+  app.route('/', metricRoutes(options.metricCatalog));
   serveOpenApiDocument(app);
 
   app.notFound((c) => problemResponse(c, new ApiProblem('not-found', `there is no route ${c.req.method} ${c.req.path}`)));

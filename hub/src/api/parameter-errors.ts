@@ -8,15 +8,18 @@ import type { Env } from 'hono';
 import type { ZodError } from 'zod';
 import { ApiProblem, type ParameterError, type ParameterLocation } from './problem.js';
 
-const locations: Partial<Record<string, ParameterLocation>> = { query: 'query', param: 'path', header: 'header' };
+const locations: Partial<Record<string, ParameterLocation>> = { query: 'query', param: 'path', header: 'header', json: 'body' };
 
 function parameterErrors(error: ZodError, target: string): ParameterError[] {
   const location = locations[target] ?? 'query';
   return error.issues.flatMap((issue): ParameterError[] => {
     if (issue.code === 'unrecognized_keys') {
-      return issue.keys.map((name) => ({ name, in: location, detail: 'is not a parameter of this route' }));
+      const detail = location === 'body' ? 'is not a field of this request body' : 'is not a parameter of this route';
+      return issue.keys.map((name) => ({ name: [...issue.path, name].join('.'), in: location, detail }));
     }
-    return [{ name: String(issue.path[0] ?? ''), in: location, detail: issue.message }];
+    // A body field is named by its whole path (location.latitude); a parameter by its name.
+    const name = location === 'body' ? issue.path.join('.') : String(issue.path[0] ?? '');
+    return [{ name, in: location, detail: issue.message }];
   });
 }
 

@@ -8,7 +8,7 @@ import type { ContentfulStatusCode } from 'hono/utils/http-status';
 
 export const problemMediaType = 'application/problem+json';
 
-export type ParameterLocation = 'query' | 'path' | 'header';
+export type ParameterLocation = 'query' | 'path' | 'header' | 'body';
 
 export interface ParameterError {
   name: string;
@@ -21,6 +21,7 @@ const kinds = {
   'invalid-parameters': { status: 400, title: 'Invalid request parameters' },
   unauthorized: { status: 401, title: 'Authentication required' },
   'not-found': { status: 404, title: 'Not found' },
+  conflict: { status: 409, title: 'Conflict' },
   'internal-error': { status: 500, title: 'Internal server error' },
   unavailable: { status: 503, title: 'Store unavailable' },
 } as const satisfies Record<string, { status: ContentfulStatusCode; title: string }>;
@@ -38,7 +39,7 @@ export const ProblemSchema = z
       .array(
         z.object({
           name: z.string().openapi({ example: 'from' }),
-          in: z.enum(['query', 'path', 'header']),
+          in: z.enum(['query', 'path', 'header', 'body']),
           detail: z.string(),
         }),
       )
@@ -82,9 +83,10 @@ export function problemResponse(c: Context, problem: ApiProblem): Response {
 }
 
 const responseDescriptions: Record<ProblemKind, string> = {
-  'invalid-parameters': 'A parameter is missing or invalid; `errors` names each one',
+  'invalid-parameters': 'A parameter or a field of the body is missing or invalid; `errors` names each one',
   unauthorized: 'No valid bearer token',
   'not-found': 'The resource does not exist',
+  conflict: 'It exists already',
   'internal-error': 'The hub failed to answer; the cause is logged, not returned',
   unavailable: 'The hub cannot reach its database right now; try again after Retry-After seconds',
 };

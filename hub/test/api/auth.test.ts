@@ -14,55 +14,74 @@ const validQueries: Record<string, string> = {
   '/api/v1/series/history': '?key=gw-1/ch4-1/ch4&from=0&to=1000',
 };
 
+/** Path parameters of the registry the tests below make (beforeEach). */
+const pathValues: Record<string, string> = { code: '91350100M000100Y43', id: '1', gatewayId: 'gw-1' };
+
+interface Operation {
+  method: string;
+  /** As documented: /api/v1/sites/{id}. */
+  path: string;
+}
+
+/** A request URL for the operation: path parameters filled in, required query parameters added. */
+const urlOf = (operation: Operation) => `${operation.path.replace(/\{(\w+)\}/g, (_, name: string) => pathValues[name]!)}${validQueries[operation.path] ?? ''}`;
+
 describe('bearer authentication', () => {
   let api: TestApi;
-  let documentedPaths: string[];
+  let documented: Operation[];
+  const guarded = () => documented.filter((operation) => operation.path !== '/api/v1/health');
+  /** The operation's request, with a JSON body for one that takes a body. */
+  const call = (operation: Operation, authorization: string | null) =>
+    operation.method === 'get' ? api.get(urlOf(operation), authorization) : api.send(operation.method.toUpperCase(), urlOf(operation), {}, authorization);
 
   beforeEach(async () => {
     api = await openTestApi();
     await new TestGateway(api.store, 'gw-1').send({ samples: [{ point: methane, timeMs: 500, value: 0.4 }] });
+    await api.registry.createEnterprise({ code: pathValues.code!, name: 'Example Coal Mining Co.' });
+    await api.registry.createSite({ enterpriseCode: pathValues.code!, name: 'No. 2 mine', kind: 'coal_mine', regionCode: '140100', location: null });
     const document = await api.json<{ paths: Record<string, Record<string, unknown>> }>('/api/v1/openapi.json');
-    documentedPaths = Object.keys(document.paths);
+    documented = Object.entries(document.paths).flatMap(([path, item]) => Object.keys(item).map((method) => ({ method, path })));
   });
   afterEach(() => api.close());
 
   it('documents every route the app serves', () => {
-    const served = api.app.routes.filter((route) => route.method !== 'ALL').map((route) => route.path);
-    expect([...new Set(served)].sort()).toEqual([...documentedPaths].sort());
-    expect(documentedPaths).toHaveLength(8);
+    const served = api.app.routes.filter((route) => route.method !== 'ALL').map((route) => `${route.method} ${route.path}`);
+    const described = documented.map((operation) => `${operation.method.toUpperCase()} ${operation.path.replace(/\{(\w+)\}/g, ':$1')}`);
+    expect([...new Set(served)].sort()).toEqual(described.sort());
+    expect(described).toHaveLength(16);
   });
 
   it('answers 401 with WWW-Authenticate on every route but health, without a token', async () => {
-    for (const route of documentedPaths.filter((p) => p !== '/api/v1/health')) {
-      const response = await api.get(`${route}${validQueries[route] ?? ''}`, null);
-      expect(response.headers.get('www-authenticate'), route).toBe('Bearer realm="davy-hub"');
+    for (const operation of guarded()) {
+      const response = await call(operation, null);
+      expect(response.headers.get('www-authenticate'), operation.path).toBe('Bearer realm="davy-hub"');
       const problem = await problemOf(response, 401);
       expect(problem).toEqual({
         type: 'urn:davy:problem:unauthorized',
         title: 'Authentication required',
         status: 401,
         detail: 'send the header "Authorization: Bearer <token>"',
-        instance: route,
+        instance: urlOf(operation).split('?')[0],
       });
     }
   });
 
   it('answers 401 on every route but health for a wrong or malformed token', async () => {
     const wrong = [`Bearer ${api.token}x`, `Basic ${api.token}`, 'Bearer', `Bearer ${api.token} extra`, `Bearer ${tokenDigest(api.token)}`];
-    for (const route of documentedPaths.filter((p) => p !== '/api/v1/health')) {
+    for (const operation of guarded()) {
       for (const authorization of wrong) {
-        const response = await api.get(`${route}${validQueries[route] ?? ''}`, authorization);
-        expect(response.headers.get('www-authenticate'), `${route} ${authorization}`).toBe('Bearer realm="davy-hub", error="invalid_token"');
+        const response = await call(operation, authorization);
+        expect(response.headers.get('www-authenticate'), `${operation.method} ${operation.path} ${authorization}`).toBe('Bearer realm="davy-hub", error="invalid_token"');
         expect((await problemOf(response, 401)).detail).toBe('the bearer token is not valid');
       }
     }
   });
 
-  it('answers 200 on every route with the token, and on health without one', async () => {
-    for (const route of documentedPaths) {
-      const response = await api.get(`${route}${validQueries[route] ?? ''}`);
-      expect(response.status, route).toBe(200);
-      expect(response.headers.get('content-type'), route).toBe('application/json');
+  it('answers 200 on every GET route with the token, and on health without one', async () => {
+    for (const operation of documented.filter((o) => o.method === 'get')) {
+      const response = await api.get(urlOf(operation));
+      expect(response.status, operation.path).toBe(200);
+      expect(response.headers.get('content-type'), operation.path).toBe('application/json');
     }
     const health = await api.get('/api/v1/health', null);
     expect(health.status).toBe(200);

@@ -17,7 +17,7 @@ interface Operation {
 interface Document {
   openapi: string;
   security: unknown[];
-  paths: Record<string, { get: Operation }>;
+  paths: Record<string, Record<string, Operation> & { get: Operation }>;
   components: { securitySchemes: Record<string, unknown>; schemas: Record<string, unknown> };
 }
 
@@ -35,13 +35,19 @@ describe('the OpenAPI document', () => {
     expect(document.openapi).toBe('3.1.0');
     expect(Object.keys(document.paths).sort()).toEqual([
       '/api/v1/devices',
+      '/api/v1/enterprises',
+      '/api/v1/enterprises/{code}',
       '/api/v1/events',
       '/api/v1/gateways',
       '/api/v1/health',
+      '/api/v1/metrics',
       '/api/v1/openapi.json',
       '/api/v1/series',
       '/api/v1/series/history',
       '/api/v1/series/latest',
+      '/api/v1/sites',
+      '/api/v1/sites/{id}',
+      '/api/v1/sites/{id}/gateways/{gatewayId}',
     ]);
   });
 
@@ -50,7 +56,7 @@ describe('the OpenAPI document', () => {
     expect(document.security).toEqual([{ bearer: [] }]);
     expect(document.paths['/api/v1/health']!.get.security).toEqual([]);
     for (const [path, item] of Object.entries(document.paths)) {
-      if (path !== '/api/v1/health') expect(item.get.security, path).toBeUndefined();
+      for (const [method, operation] of Object.entries(item)) if (path !== '/api/v1/health') expect(operation.security, `${method} ${path}`).toBeUndefined();
     }
   });
 
@@ -73,18 +79,22 @@ describe('the OpenAPI document', () => {
 
   it('gives every route a JSON answer and problem+json errors', () => {
     for (const [path, item] of Object.entries(document.paths)) {
-      const { responses } = item.get;
-      expect(Object.keys(responses['200']!.content), path).toEqual(['application/json']);
-      for (const [status, response] of Object.entries(responses).filter(([status]) => status !== '200')) {
-        expect(response.content['application/problem+json']!.schema.$ref, `${path} ${status}`).toBe('#/components/schemas/Problem');
+      for (const [method, operation] of Object.entries(item)) {
+        const where = `${method} ${path}`;
+        const { responses } = operation;
+        const success = method === 'post' ? '201' : '200';
+        expect(Object.keys(responses[success]!.content), where).toEqual(['application/json']);
+        for (const [status, response] of Object.entries(responses).filter(([status]) => status !== success)) {
+          expect(response.content['application/problem+json']!.schema.$ref, `${where} ${status}`).toBe('#/components/schemas/Problem');
+        }
+        expect(Object.keys(responses), where).toContain('500');
+        if (path !== '/api/v1/health') expect(Object.keys(responses), where).toContain('401');
+        if (operation.parameters || method === 'post') expect(Object.keys(responses), where).toContain('400');
       }
-      expect(Object.keys(responses), path).toContain('500');
-      if (path !== '/api/v1/health') expect(Object.keys(responses), path).toContain('401');
-      if (item.get.parameters) expect(Object.keys(responses), path).toContain('400');
     }
     expect(Object.keys(document.paths['/api/v1/series/history']!.get.responses)).toContain('404');
     expect(Object.keys(document.components.schemas)).toEqual(
-      expect.arrayContaining(['Problem', 'Gateway', 'Series', 'LatestValue', 'BucketHistory', 'PointHistory', 'Event', 'Health']),
+      expect.arrayContaining(['Problem', 'Gateway', 'Series', 'LatestValue', 'BucketHistory', 'PointHistory', 'Event', 'Health', 'Enterprise', 'NewEnterprise', 'Site', 'NewSite', 'Metric']),
     );
   });
 });

@@ -5,16 +5,22 @@ import { createLogger } from '@davy/runtime';
 import { tempDir } from '@davy/runtime/testing';
 import { createApi } from '../../src/api/index.js';
 import { ensureApiToken } from '../../src/auth/index.js';
+import { readMetricCatalog } from '../../src/registry/metric-catalog.js';
+import { openRegistry } from '../../src/registry/open-registry.js';
+import type { Registry } from '../../src/registry/registry.js';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import type { Store } from '../../src/store/store.js';
 
 export interface TestApi {
   store: SqliteStore;
+  registry: Registry;
   app: OpenAPIHono;
   token: string;
   logLines: string[];
   /** GET with the token (or the given Authorization, or none with null). */
   get(url: string, authorization?: string | null): Promise<Response>;
+  /** A request with a JSON body and the token (or the given Authorization). */
+  send(method: string, url: string, body: unknown, authorization?: string | null): Promise<Response>;
   /** GET with the token, expecting 200, returning the JSON body. */
   json<T = Record<string, unknown>>(url: string): Promise<T>;
   close(): Promise<void>;
@@ -22,20 +28,26 @@ export interface TestApi {
 
 export async function openTestApi(options: { now?: () => number; onlineWindowMs?: number; wrapStore?: (store: Store) => Store } = {}): Promise<TestApi> {
   const folder = tempDir('davy-api-');
-  const store = SqliteStore.open(path.join(folder.dir, 'hub.db'));
+  const file = path.join(folder.dir, 'hub.db');
+  const store = SqliteStore.open(file);
   const { generated } = await ensureApiToken(store, undefined);
   const token = generated!;
   const logLines: string[] = [];
   const log = createLogger({ component: 'api', level: 'debug', sink: { write: (line) => logLines.push(line) } });
-  const app = createApi({ store: options.wrapStore?.(store) ?? store, log, now: options.now, onlineWindowMs: options.onlineWindowMs });
+  const registry = await openRegistry({ engine: 'sqlite', file }, folder.dir, log);
+  const app = createApi({ store: options.wrapStore?.(store) ?? store, registry, metricCatalog: readMetricCatalog(), log, now: options.now, onlineWindowMs: options.onlineWindowMs });
   const get = (url: string, authorization: string | null = `Bearer ${token}`) =>
     Promise.resolve(app.request(url, { headers: authorization === null ? {} : { Authorization: authorization } }));
+  const headers = (authorization: string | null): Record<string, string> => (authorization === null ? {} : { Authorization: authorization });
   return {
     store,
+    registry,
     app,
     token,
     logLines,
     get,
+    send: (method, url, body, authorization = `Bearer ${token}`) =>
+      Promise.resolve(app.request(url, { method, body: JSON.stringify(body), headers: { ...headers(authorization), 'Content-Type': 'application/json' } })),
     async json<T>(url: string): Promise<T> {
       const response = await get(url);
       const body = (await response.json()) as T;
@@ -43,7 +55,7 @@ export async function openTestApi(options: { now?: () => number; onlineWindowMs?
       return body;
     },
     async close() {
-      await store.close();
+      await Promise.all([store.close(), registry.close()]);
       folder.remove();
     },
   };
