@@ -13,6 +13,7 @@ import type { Transport } from './config/hub-settings.js';
 import { openStore } from './store/open-store.js';
 import { readMetricCatalog } from './registry/metric-catalog.js';
 import { openRegistry } from './registry/open-registry.js';
+import { UserDirectory } from './access/users.js';
 import type { StoreLocation } from './store/store-location.js';
 import type { HostPort } from '@davy/runtime';
 
@@ -42,6 +43,8 @@ export interface RunningHub {
   grpcPort: number;
   /** Set when this start generated the API token: the caller shows it once. */
   generatedToken?: string;
+  /** Set at the first start: the first admin's generated password, shown once, changed at its first login. */
+  firstAdmin?: { name: string; password: string };
   close(): Promise<void>;
 }
 
@@ -61,13 +64,16 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
   const nats: NatsIngest | undefined = transports.includes('nats') ? startNatsIngest({ servers: options.nats ?? ['nats://127.0.0.1:4222'], queue, log: options.log }) : undefined;
   // The registry's tables are in the store's database (open-registry.ts): it is reachable now.
   const registry = await openRegistry(location, options.dataDir, options.log);
-  const api = createApi({ store, registry, metricCatalog: readMetricCatalog(), log: options.log });
+  const users = new UserDirectory(registry.db);
+  const firstAdmin = await users.ensureFirstAdmin();
+  const api = createApi({ store, registry, users, metricCatalog: readMetricCatalog(), log: options.log });
   const http = await serveApi(api, options.http);
   options.log.info('http.listening', { host: options.http.host, port: http.port });
   return {
     httpPort: http.port,
     grpcPort: grpc?.port ?? 0,
     generatedToken: generated,
+    firstAdmin,
     close: async () => {
       await Promise.all([grpc?.close(), nats?.close(), http.close()]);
       await Promise.all([store.close(), registry.close()]);

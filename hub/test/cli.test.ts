@@ -27,8 +27,16 @@ describe('davy-hub start', () => {
     expect(token).toMatch(/^davy_[A-Za-z0-9_-]{43}$/);
     // Not on stdout (a service's journal keeps it), not in a log line.
     expect(first.hub.lines.some((text) => text.includes(token))).toBe(false);
+    // The first admin's password likewise, once; it signs in, and must be changed first.
+    const adminFile = (await first.hub.waitForEvent('api.first_admin_written')).file as string;
+    expect([adminFile, statSync(adminFile).mode & 0o777]).toEqual([path.join(dir, 'first-admin-password'), 0o600]);
+    const adminPassword = readFileSync(adminFile, 'utf8').trim();
+    expect(first.hub.lines.some((text) => text.includes(adminPassword))).toBe(false);
+    const login = await fetch(`${first.api}/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: 'admin', password: adminPassword }) });
+    expect(await login.json()).toMatchObject({ mustChangePassword: true, user: { name: 'admin', role: 'platform_admin' } });
     await first.hub.stop();
     rmSync(written.file as string);
+    rmSync(adminFile);
 
     const second = await startHub(context);
     const response = await fetch(`${second.api}/gateways`, { headers: { authorization: `Bearer ${token}` } });
@@ -38,6 +46,7 @@ describe('davy-hub start', () => {
     await second.hub.stop();
     expect(second.hub.events().some((event) => event.event === 'api.token_written')).toBe(false);
     expect(existsSync(path.join(dir, 'api-token'))).toBe(false);
+    expect(second.hub.events().some((event) => event.event === 'api.first_admin_written')).toBe(false);
   });
 
   it('keeps gRPC ingest on loopback unless told otherwise', async () => {

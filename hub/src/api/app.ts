@@ -1,11 +1,16 @@
 /** The hub's REST API as one hono app: authentication, the resource routes, and one error shape. */
 import { OpenAPIHono } from '@hono/zod-openapi';
+import { HTTPException } from 'hono/http-exception';
 import { errorMessage, type Logger } from '@davy/runtime';
 import { bearerAuth } from '../auth/bearer.js';
 import type { MetricCatalog } from '../registry/metric-catalog.js';
 import type { Registry } from '../registry/registry.js';
+import { ScopedRegistry } from '../access/scoped-registry.js';
+import { ScopedStore } from '../access/scoped-store.js';
+import type { UserDirectory } from '../access/users.js';
 import type { Store } from '../store/store.js';
 import { isStoreUnavailable } from '../store/store-unavailable.js';
+import { authRoutes, loginPath } from './auth.js';
 import { deviceRoutes } from './devices.js';
 import { enterpriseRoutes } from './enterprises.js';
 import { eventRoutes } from './events.js';
@@ -18,10 +23,12 @@ import { ApiProblem, problemResponse } from './problem.js';
 import { seriesHistoryRoutes } from './series-history.js';
 import { seriesRoutes } from './series.js';
 import { siteRoutes } from './sites.js';
+import { userRoutes } from './users.js';
 
 export interface ApiOptions {
   store: Store;
   registry: Registry;
+  users: UserDirectory;
   metricCatalog: MetricCatalog;
   log: Logger;
   /** A gateway is online when its last batch is at most this old (default 30 s). */
@@ -30,10 +37,15 @@ export interface ApiOptions {
 }
 
 export function createApi(options: ApiOptions): OpenAPIHono {
-  const { store, log } = options;
+  const { log } = options;
   const now = options.now ?? Date.now;
   const app = new OpenAPIHono({ defaultHook: rejectInvalidParameters });
-  app.use('*', bearerAuth(store, { publicPaths: [healthPath] }));
+  app.use('*', bearerAuth({ store: options.store, users: options.users, registry: options.registry, publicPaths: [healthPath, loginPath] }));
+  // Every route below reads through these views, limited to the request's scope (access/).
+  const store = new ScopedStore(options.store);
+  const registry = new ScopedRegistry(options.registry);
+  app.route('/', authRoutes(options.users));
+  app.route('/', userRoutes(options.users));
   app.route('/', healthRoutes(now));
   const presence = { now, onlineWindowMs: options.onlineWindowMs ?? 30_000 };
   app.route('/', gatewayRoutes(store, presence));
@@ -41,14 +53,18 @@ export function createApi(options: ApiOptions): OpenAPIHono {
   app.route('/', seriesRoutes(store));
   app.route('/', seriesHistoryRoutes(store));
   app.route('/', eventRoutes(store));
-  app.route('/', enterpriseRoutes(options.registry));
-  app.route('/', siteRoutes(options.registry));
+  app.route('/', enterpriseRoutes(registry));
+  app.route('/', siteRoutes(registry));
   app.route('/', metricRoutes(options.metricCatalog));
   serveOpenApiDocument(app);
 
   app.notFound((c) => problemResponse(c, new ApiProblem('not-found', `there is no route ${c.req.method} ${c.req.path}`)));
   app.onError((error, c) => {
     if (error instanceof ApiProblem) return problemResponse(c, error);
+    // hono's own validator refuses a body that is not JSON before any schema sees it.
+    if (error instanceof HTTPException && error.status === 400) {
+      return problemResponse(c, ApiProblem.invalidParameters([{ name: 'body', in: 'body', detail: `${error.message}: send a JSON object with Content-Type: application/json` }]));
+    }
     if (isStoreUnavailable(error)) {
       log.warn('api.store_unavailable', { method: c.req.method, path: c.req.path, error: errorMessage(error) });
       return problemResponse(c, new ApiProblem('unavailable', 'the hub cannot reach its database right now; try again shortly', { headers: { 'Retry-After': '5' } }));

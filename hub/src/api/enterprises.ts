@@ -3,7 +3,8 @@
  * list, register, read one. A code whose check character is wrong is refused, saying so.
  */
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
-import type { Enterprise, Registry } from '../registry/registry.js';
+import type { RegistryView } from '../access/scoped-registry.js';
+import type { Enterprise } from '../registry/registry.js';
 import { rfc3339, Rfc3339Schema, UnixMsSchema } from './instant.js';
 import { jsonContent } from './json-content.js';
 import { ApiProblem, problemResponses } from './problem.js';
@@ -68,7 +69,7 @@ function enterpriseOf(enterprise: Enterprise): z.infer<typeof EnterpriseSchema> 
   return { code: enterprise.code, name: enterprise.name, created: rfc3339(enterprise.createdMs), createdMs: enterprise.createdMs };
 }
 
-export function enterpriseRoutes(registry: Registry): OpenAPIHono {
+export function enterpriseRoutes(registry: RegistryView): OpenAPIHono {
   return new OpenAPIHono()
     .openapi(list, async (c) => c.json({ items: (await registry.enterprises()).map(enterpriseOf) }, 200))
     .openapi(create, async (c) => {

@@ -20,8 +20,10 @@ export interface ParameterError {
 const kinds = {
   'invalid-parameters': { status: 400, title: 'Invalid request parameters' },
   unauthorized: { status: 401, title: 'Authentication required' },
+  forbidden: { status: 403, title: 'Forbidden' },
   'not-found': { status: 404, title: 'Not found' },
   conflict: { status: 409, title: 'Conflict' },
+  locked: { status: 423, title: 'Account locked' },
   'internal-error': { status: 500, title: 'Internal server error' },
   unavailable: { status: 503, title: 'Store unavailable' },
 } as const satisfies Record<string, { status: ContentfulStatusCode; title: string }>;
@@ -85,8 +87,10 @@ export function problemResponse(c: Context, problem: ApiProblem): Response {
 const responseDescriptions: Record<ProblemKind, string> = {
   'invalid-parameters': 'A parameter or a field of the body is missing or invalid; `errors` names each one',
   unauthorized: 'No valid bearer token',
+  forbidden: 'The role of the token may not do this',
   'not-found': 'The resource does not exist',
   conflict: 'It exists already',
+  locked: 'Too many failed logins: the account is locked for a while',
   'internal-error': 'The hub failed to answer; the cause is logged, not returned',
   unavailable: 'The hub cannot reach its database right now; try again after Retry-After seconds',
 };

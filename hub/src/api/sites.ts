@@ -4,7 +4,8 @@
  */
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import { regionCodeProblem } from '../registry/region-code.js';
-import { siteKinds, type Registry, type Site } from '../registry/registry.js';
+import type { RegistryView } from '../access/scoped-registry.js';
+import { siteKinds, type Site } from '../registry/registry.js';
 import { rfc3339, Rfc3339Schema, UnixMsSchema } from './instant.js';
 import { jsonContent } from './json-content.js';
 import { ApiProblem, problemResponses } from './problem.js';
@@ -110,7 +111,7 @@ function siteOf(site: Site): z.infer<typeof SiteSchema> {
   return { ...site, created: rfc3339(site.createdMs) };
 }
 
-export function siteRoutes(registry: Registry): OpenAPIHono {
+export function siteRoutes(registry: RegistryView): OpenAPIHono {
   return new OpenAPIHono()
     .openapi(list, async (c) => {
       const query = c.req.valid('query');

@@ -9,22 +9,38 @@ import { resolveHubSettings, settingSpecs, type GivenValue, type SettingName } f
 import { startHub, type RunningHub } from '../hub.js';
 
 /**
- * The generated token is shown once: on a terminal, printed; otherwise (a service, whose
- * output a journal keeps) written to a file only this user can read, and the file named.
+ * A secret the hub made (the API token, the first admin's password) is shown once: on a
+ * terminal, printed; otherwise (a service, whose output a journal keeps) written to a file only
+ * this user can read, and the file named.
  */
-function showGeneratedToken(token: string, dataDir: string, url: string, log: Logger): void {
+function showOnce(secret: { text: string; file: string; event: string; hint: string }, dataDir: string, log: Logger): void {
   if (process.stdout.isTTY) {
-    process.stdout.write(
-      `\nAPI token (shown only now; keep it, or set DAVY_HUB_TOKEN to choose your own):\n\n  ${token}\n\n` +
-        `Try: curl -H "Authorization: Bearer ${token}" ${url}/api/v1/series/latest\n\n`,
-    );
+    process.stdout.write(secret.text);
     return;
   }
-  const file = path.resolve(dataDir, 'api-token');
+  const file = path.resolve(dataDir, secret.file);
   // With a PostgreSQL store nothing else may have made the data folder.
   mkdirSync(dataDir, { recursive: true });
-  writeFileSync(file, `${token}\n`, { mode: 0o600 });
-  log.info('api.token_written', { file, hint: 'read it once and delete the file, or set DAVY_HUB_TOKEN' });
+  writeFileSync(file, secret.text, { mode: 0o600 });
+  log.info(secret.event, { file, hint: secret.hint });
+}
+
+function showGeneratedToken(token: string, dataDir: string, url: string, log: Logger): void {
+  const text =
+    `\nAPI token (shown only now; keep it, or set DAVY_HUB_TOKEN to choose your own):\n\n  ${token}\n\n` +
+    `Try: curl -H "Authorization: Bearer ${token}" ${url}/api/v1/series/latest\n\n`;
+  showOnce({ text: process.stdout.isTTY ? text : `${token}\n`, file: 'api-token', event: 'api.token_written', hint: 'read it once and delete the file, or set DAVY_HUB_TOKEN' }, dataDir, log);
+}
+
+function showFirstAdmin(admin: { name: string; password: string }, dataDir: string, url: string, log: Logger): void {
+  const text =
+    `\nFirst admin user "${admin.name}", password (shown only now; it must be changed at the first login):\n\n  ${admin.password}\n\n` +
+    `Sign in: curl -X POST -H 'Content-Type: application/json' -d '{"name":"${admin.name}","password":"…"}' ${url}/api/v1/auth/login\n\n`;
+  showOnce(
+    { text: process.stdout.isTTY ? text : `${admin.password}\n`, file: 'first-admin-password', event: 'api.first_admin_written', hint: `sign in as ${admin.name}, change the password, and delete the file` },
+    dataDir,
+    log,
+  );
 }
 
 const program = new Command('davy-hub')
@@ -80,7 +96,9 @@ start.action(async (options: Record<string, string | boolean | undefined>, comma
     log.info('hub.stopping', { signal: await signal });
     return;
   }
-  if (hub.generatedToken) showGeneratedToken(hub.generatedToken, settings.dataDir, `http://${formatHostPort({ ...settings.http, port: hub.httpPort })}`, log);
+  const url = `http://${formatHostPort({ ...settings.http, port: hub.httpPort })}`;
+  if (hub.generatedToken) showGeneratedToken(hub.generatedToken, settings.dataDir, url, log);
+  if (hub.firstAdmin) showFirstAdmin(hub.firstAdmin, settings.dataDir, url, log);
   log.info('hub.stopping', { signal: await signal });
   await hub.close();
 });

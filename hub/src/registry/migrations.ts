@@ -49,6 +49,40 @@ const migrations: Migration[] = [
       CREATE TABLE site_gateways (gateway_id text COLLATE "C" PRIMARY KEY, site_id bigint NOT NULL REFERENCES sites (id), assigned_ms bigint NOT NULL);
       CREATE INDEX site_gateways_by_site ON site_gateways (site_id);`,
   },
+  {
+    version: 2,
+    // Users (access/users.ts): a role, and a scope of regions or one enterprise; sessions by token digest.
+    sqlite: `
+      CREATE TABLE users (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        name TEXT NOT NULL UNIQUE,
+        role TEXT NOT NULL,
+        regions TEXT NOT NULL,
+        enterprise_code TEXT REFERENCES enterprises (code),
+        password_hash TEXT NOT NULL,
+        must_change_password INTEGER NOT NULL,
+        failed_logins INTEGER NOT NULL,
+        locked_until_ms INTEGER,
+        created_ms INTEGER NOT NULL
+      );
+      CREATE TABLE sessions (token_sha256 TEXT PRIMARY KEY, user_id INTEGER NOT NULL REFERENCES users (id), created_ms INTEGER NOT NULL, last_used_ms INTEGER NOT NULL);
+      CREATE INDEX sessions_by_user ON sessions (user_id);`,
+    postgres: `
+      CREATE TABLE users (
+        id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+        name text COLLATE "C" NOT NULL UNIQUE,
+        role text NOT NULL,
+        regions text NOT NULL,
+        enterprise_code text COLLATE "C" REFERENCES enterprises (code),
+        password_hash text NOT NULL,
+        must_change_password integer NOT NULL,
+        failed_logins integer NOT NULL,
+        locked_until_ms bigint,
+        created_ms bigint NOT NULL
+      );
+      CREATE TABLE sessions (token_sha256 text PRIMARY KEY, user_id bigint NOT NULL REFERENCES users (id), created_ms bigint NOT NULL, last_used_ms bigint NOT NULL);
+      CREATE INDEX sessions_by_user ON sessions (user_id);`,
+  },
 ];
 
 const latest = migrations[migrations.length - 1]!.version;

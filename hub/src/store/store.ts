@@ -143,6 +143,8 @@ export interface RawPoint {
 
 export interface EventQuery {
   gatewayId?: string;
+  /** Only events of these gateways (a user's scope); none when empty. */
+  gatewayIds?: string[];
   device?: string;
   type?: string;
   fromMs?: number;

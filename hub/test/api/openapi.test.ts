@@ -10,6 +10,7 @@ interface Parameter {
 
 interface Operation {
   security?: unknown[];
+  requestBody?: unknown;
   parameters?: Parameter[];
   responses: Record<string, { content: Record<string, { schema: { $ref?: string } }> }>;
 }
@@ -34,6 +35,9 @@ describe('the OpenAPI document', () => {
   it('is OpenAPI 3.1 with every route', () => {
     expect(document.openapi).toBe('3.1.0');
     expect(Object.keys(document.paths).sort()).toEqual([
+      '/api/v1/auth/login',
+      '/api/v1/auth/logout',
+      '/api/v1/auth/password',
       '/api/v1/devices',
       '/api/v1/enterprises',
       '/api/v1/enterprises/{code}',
@@ -48,15 +52,16 @@ describe('the OpenAPI document', () => {
       '/api/v1/sites',
       '/api/v1/sites/{id}',
       '/api/v1/sites/{id}/gateways/{gatewayId}',
+      '/api/v1/users',
     ]);
   });
 
-  it('requires the bearer scheme everywhere but health', () => {
+  it('requires the bearer scheme everywhere but health and login', () => {
     expect(document.components.securitySchemes).toEqual({ bearer: { type: 'http', scheme: 'bearer', description: expect.any(String) } });
     expect(document.security).toEqual([{ bearer: [] }]);
-    expect(document.paths['/api/v1/health']!.get.security).toEqual([]);
+    const open = ['/api/v1/health', '/api/v1/auth/login'];
     for (const [path, item] of Object.entries(document.paths)) {
-      for (const [method, operation] of Object.entries(item)) if (path !== '/api/v1/health') expect(operation.security, `${method} ${path}`).toBeUndefined();
+      for (const [method, operation] of Object.entries(item)) expect(operation.security, `${method} ${path}`).toEqual(open.includes(path) ? [] : undefined);
     }
   });
 
@@ -82,14 +87,15 @@ describe('the OpenAPI document', () => {
       for (const [method, operation] of Object.entries(item)) {
         const where = `${method} ${path}`;
         const { responses } = operation;
-        const success = method === 'post' ? '201' : '200';
-        expect(Object.keys(responses[success]!.content), where).toEqual(['application/json']);
+        const success = Object.keys(responses).find((status) => status.startsWith('2'))!;
+        // 204 answers carry no body.
+        if (success !== '204') expect(Object.keys(responses[success]!.content), where).toEqual(['application/json']);
         for (const [status, response] of Object.entries(responses).filter(([status]) => status !== success)) {
           expect(response.content['application/problem+json']!.schema.$ref, `${where} ${status}`).toBe('#/components/schemas/Problem');
         }
         expect(Object.keys(responses), where).toContain('500');
-        if (path !== '/api/v1/health') expect(Object.keys(responses), where).toContain('401');
-        if (operation.parameters || method === 'post') expect(Object.keys(responses), where).toContain('400');
+        if (!['/api/v1/health', '/api/v1/auth/login'].includes(path)) expect(Object.keys(responses), where).toContain('401');
+        if (operation.parameters || operation.requestBody) expect(Object.keys(responses), where).toContain('400');
       }
     }
     expect(Object.keys(document.paths['/api/v1/series/history']!.get.responses)).toContain('404');

@@ -59,6 +59,11 @@ describe('enterprises', () => {
     expect((await problemOf(await api.get(`/api/v1/enterprises/${other.code}`), 404)).detail).toBe(`there is no enterprise ${other.code}`);
   });
 
+  it('answers a body that is not JSON with 400, naming the body', async () => {
+    const response = await api.app.request('/api/v1/enterprises', { method: 'POST', body: '{"code": ', headers: { Authorization: `Bearer ${api.token}`, 'Content-Type': 'application/json' } });
+    expect((await problemOf(response, 400)).errors).toEqual([{ name: 'body', in: 'body', detail: 'Malformed JSON in request body: send a JSON object with Content-Type: application/json' }]);
+  });
+
   it('needs the token to register', async () => {
     await problemOf(await api.send('POST', '/api/v1/enterprises', mine, null), 401);
     expect((await api.json<{ items: unknown[] }>('/api/v1/enterprises')).items).toEqual([]);

@@ -8,12 +8,14 @@ import { ensureApiToken } from '../../src/auth/index.js';
 import { readMetricCatalog } from '../../src/registry/metric-catalog.js';
 import { openRegistry } from '../../src/registry/open-registry.js';
 import type { Registry } from '../../src/registry/registry.js';
+import { UserDirectory } from '../../src/access/users.js';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import type { Store } from '../../src/store/store.js';
 
 export interface TestApi {
   store: SqliteStore;
   registry: Registry;
+  users: UserDirectory;
   app: OpenAPIHono;
   token: string;
   logLines: string[];
@@ -35,13 +37,15 @@ export async function openTestApi(options: { now?: () => number; onlineWindowMs?
   const logLines: string[] = [];
   const log = createLogger({ component: 'api', level: 'debug', sink: { write: (line) => logLines.push(line) } });
   const registry = await openRegistry({ engine: 'sqlite', file }, folder.dir, log);
-  const app = createApi({ store: options.wrapStore?.(store) ?? store, registry, metricCatalog: readMetricCatalog(), log, now: options.now, onlineWindowMs: options.onlineWindowMs });
+  const users = new UserDirectory(registry.db, options.now);
+  const app = createApi({ store: options.wrapStore?.(store) ?? store, registry, users, metricCatalog: readMetricCatalog(), log, now: options.now, onlineWindowMs: options.onlineWindowMs });
   const get = (url: string, authorization: string | null = `Bearer ${token}`) =>
     Promise.resolve(app.request(url, { headers: authorization === null ? {} : { Authorization: authorization } }));
   const headers = (authorization: string | null): Record<string, string> => (authorization === null ? {} : { Authorization: authorization });
   return {
     store,
     registry,
+    users,
     app,
     token,
     logLines,

@@ -331,6 +331,9 @@ export function storeContract(engine: string, openStore: OpenStore): void {
       expect(next.map((e) => e.device)).toEqual(['dev-1']);
       expect((await store.events({ fromMs: 2_000, toMs: 4_000, limit: 10 })).map((e) => e.device)).toEqual(['dev-3', 'dev-2']);
       expect((await store.events({ gatewayId: 'gw-1', device: 'dev-4', limit: 10 })).map((e) => e.type)).toEqual(['device.online']);
+      expect((await store.events({ gatewayIds: ['gw-2', 'gw-1'], type: 'device.online', limit: 10 })).map((e) => e.device)).toEqual(['dev-4', 'dev-2']);
+      expect(await store.events({ gatewayIds: ['gw-2'], limit: 10 })).toEqual([]);
+      expect(await store.events({ gatewayIds: [], limit: 10 })).toEqual([]);
     });
 
     it('lists series and latest values by gateway, metric and device, ordered by key', async () => {

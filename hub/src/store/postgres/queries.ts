@@ -103,6 +103,10 @@ export class PostgresQueries {
       clauses.push(`${condition} $${params.length}`);
     };
     add('gateway_id =', query.gatewayId);
+    if (query.gatewayIds !== undefined) {
+      params.push(query.gatewayIds);
+      clauses.push(`gateway_id = ANY ($${params.length}::text[])`);
+    }
     add('device =', query.device);
     add('type =', query.type);
     add('time_ms >=', query.fromMs);

@@ -73,6 +73,14 @@ export async function events(pool: pg.Pool, query: EventQuery): Promise<StoredEv
     clauses.push(sql(`$${params.length}`));
   };
   add((p) => `gateway_id = ${p}`, query.gatewayId);
+  // QuestDB takes no array parameter here: one parameter per id.
+  if (query.gatewayIds !== undefined) {
+    const list = query.gatewayIds.map((id) => {
+      params.push(id);
+      return `$${params.length}`;
+    });
+    clauses.push(list.length === 0 ? 'false' : `gateway_id IN (${list.join(', ')})`);
+  }
   add((p) => `device = ${p}`, query.device);
   add((p) => `type = ${p}`, query.type);
   add((p) => `ts >= ${p}::timestamp`, query.fromMs === undefined ? undefined : us(query.fromMs));

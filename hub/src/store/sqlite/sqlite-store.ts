@@ -302,6 +302,10 @@ export class SqliteStore implements Store {
       params.push(value);
     };
     add('gateway_id = ?', query.gatewayId);
+    if (query.gatewayIds !== undefined) {
+      clauses.push(`gateway_id IN (SELECT value FROM json_each(?))`);
+      params.push(JSON.stringify(query.gatewayIds));
+    }
     add('device = ?', query.device);
     add('type = ?', query.type);
     add('time_ms >= ?', query.fromMs);

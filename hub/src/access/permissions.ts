@@ -1,0 +1,21 @@
+/**
+ * What each role may do, by route (separation of duties, GB/T 22239-2019 level 2): a platform
+ * admin changes the registry and the users; an audit admin reads the audit log and nothing
+ * else; regulators and enterprise users read, within their scope. Anyone signed in may sign out
+ * and change the own password; a user who must change it may do nothing else first.
+ */
+import type { Principal } from './principal.js';
+
+const ownAccount = new Set(['/api/v1/auth/password', '/api/v1/auth/logout']);
+
+/** Why the principal may not make this request; undefined when it may. */
+export function refusal(principal: Principal, method: string, path: string): string | undefined {
+  if (ownAccount.has(path)) return undefined;
+  if (principal.kind === 'user' && principal.mustChangePassword) return 'change your password first: POST /api/v1/auth/password with currentPassword and newPassword';
+  if (path === '/api/v1/openapi.json') return undefined;
+  if (principal.role === 'platform_admin') return undefined;
+  if (path.startsWith('/api/v1/users')) return 'only a platform admin manages users';
+  if (principal.role === 'audit_admin') return 'an audit admin reads the audit log only';
+  if (method !== 'GET' && method !== 'HEAD') return 'only a platform admin changes the registry';
+  return undefined;
+}

@@ -1,0 +1,37 @@
+/**
+ * Who a request comes from, and what it may see: set by the authentication middleware for the
+ * rest of the request (AsyncLocalStorage), so the store and registry views the routes use
+ * (scoped-store.ts, scoped-registry.ts) filter by it without any route passing it along.
+ */
+import { AsyncLocalStorage } from 'node:async_hooks';
+
+export const roles = ['platform_admin', 'audit_admin', 'regulator', 'enterprise'] as const;
+export type Role = (typeof roles)[number];
+
+export type Principal =
+  /** The hub's API token (DAVY_HUB_TOKEN, or the generated one): the operator, a platform admin. */
+  | { kind: 'hub-token'; role: 'platform_admin' }
+  | { kind: 'user'; userId: number; name: string; role: Role; regions: string[]; enterpriseCode: string | null; mustChangePassword: boolean; sessionDigest: string };
+
+/** What a principal may see: everything, or the gateways, sites and enterprises of its scope. */
+export type AccessScope = { all: true } | { all: false; gatewayIds: ReadonlySet<string>; siteIds: ReadonlySet<number>; enterpriseCodes: ReadonlySet<string> };
+
+export interface RequestAccess {
+  principal: Principal;
+  scope: AccessScope;
+}
+
+const current = new AsyncLocalStorage<RequestAccess>();
+
+export function runWithAccess<T>(access: RequestAccess, work: () => T): T {
+  return current.run(access, work);
+}
+
+/** The scope of the request under way; everything outside a request (ingest, start-up). */
+export function currentScope(): AccessScope {
+  return current.getStore()?.scope ?? { all: true };
+}
+
+export function currentPrincipal(): Principal | undefined {
+  return current.getStore()?.principal;
+}
