@@ -14,6 +14,8 @@ import { openStore } from './store/open-store.js';
 import { readMetricCatalog } from './registry/metric-catalog.js';
 import { openRegistry } from './registry/open-registry.js';
 import { UserDirectory } from './access/users.js';
+import { AuditLog, defaultAuditRetentionDays } from './audit/audit-log.js';
+import { AuditRetention } from './audit/audit-retention.js';
 import type { StoreLocation } from './store/store-location.js';
 import type { HostPort } from '@davy/runtime';
 
@@ -32,6 +34,8 @@ export interface HubOptions {
   sqliteSync?: 'full' | 'normal';
   /** PostgreSQL: whole days of raw samples kept before today; default everything. */
   retentionDays?: number;
+  /** Days the audit log is kept (default 180). */
+  auditRetentionDays?: number;
   log: Logger;
   /** Ends the wait for a store that is not reachable yet. */
   signal?: AbortSignal;
@@ -66,7 +70,11 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
   const registry = await openRegistry(location, options.dataDir, options.log);
   const users = new UserDirectory(registry.db);
   const firstAdmin = await users.ensureFirstAdmin();
-  const api = createApi({ store, registry, users, metricCatalog: readMetricCatalog(), log: options.log });
+  const audit = new AuditLog(registry.db);
+  const auditUpkeep = new AuditRetention(audit, options.auditRetentionDays ?? defaultAuditRetentionDays, options.log);
+  await auditUpkeep.run();
+  auditUpkeep.start();
+  const api = createApi({ store, registry, users, audit, metricCatalog: readMetricCatalog(), log: options.log });
   const http = await serveApi(api, options.http);
   options.log.info('http.listening', { host: options.http.host, port: http.port });
   return {
@@ -76,6 +84,7 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
     firstAdmin,
     close: async () => {
       await Promise.all([grpc?.close(), nats?.close(), http.close()]);
+      auditUpkeep.stop();
       await Promise.all([store.close(), registry.close()]);
     },
   };

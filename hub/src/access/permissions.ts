@@ -15,6 +15,7 @@ export function refusal(principal: Principal, method: string, path: string): str
   if (path === '/api/v1/openapi.json') return undefined;
   if (principal.role === 'platform_admin') return undefined;
   if (path.startsWith('/api/v1/users')) return 'only a platform admin manages users';
+  if (path.startsWith('/api/v1/audit')) return principal.role === 'audit_admin' ? undefined : 'only a platform admin or an audit admin reads the audit log';
   if (principal.role === 'audit_admin') return 'an audit admin reads the audit log only';
   if (method !== 'GET' && method !== 'HEAD') return 'only a platform admin changes the registry';
   return undefined;

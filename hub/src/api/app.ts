@@ -10,6 +10,9 @@ import { ScopedStore } from '../access/scoped-store.js';
 import type { UserDirectory } from '../access/users.js';
 import type { Store } from '../store/store.js';
 import { isStoreUnavailable } from '../store/store-unavailable.js';
+import type { AuditLog } from '../audit/audit-log.js';
+import { auditRequests } from '../audit/audit-middleware.js';
+import { auditRoutes } from './audit.js';
 import { authRoutes, loginPath } from './auth.js';
 import { deviceRoutes } from './devices.js';
 import { enterpriseRoutes } from './enterprises.js';
@@ -29,6 +32,7 @@ export interface ApiOptions {
   store: Store;
   registry: Registry;
   users: UserDirectory;
+  audit: AuditLog;
   metricCatalog: MetricCatalog;
   log: Logger;
   /** A gateway is online when its last batch is at most this old (default 30 s). */
@@ -40,12 +44,15 @@ export function createApi(options: ApiOptions): OpenAPIHono {
   const { log } = options;
   const now = options.now ?? Date.now;
   const app = new OpenAPIHono({ defaultHook: rejectInvalidParameters });
+  // Outside authentication, so that refused requests are recorded too.
+  app.use('*', auditRequests(options.audit, log));
   app.use('*', bearerAuth({ store: options.store, users: options.users, registry: options.registry, publicPaths: [healthPath, loginPath] }));
   // Every route below reads through these views, limited to the request's scope (access/).
   const store = new ScopedStore(options.store);
   const registry = new ScopedRegistry(options.registry);
   app.route('/', authRoutes(options.users));
   app.route('/', userRoutes(options.users));
+  app.route('/', auditRoutes(options.audit));
   app.route('/', healthRoutes(now));
   const presence = { now, onlineWindowMs: options.onlineWindowMs ?? 30_000 };
   app.route('/', gatewayRoutes(store, presence));

@@ -73,6 +73,7 @@ export function authRoutes(users: UserDirectory): OpenAPIHono {
   return new OpenAPIHono()
     .openapi(login, async (c) => {
       const body = c.req.valid('json');
+      c.set('loginName', body.name);
       const { token, user } = await asAccessProblem(() => users.login(body.name, body.password));
       return c.json(
         { token, idleTimeoutMs: sessionIdleMs, mustChangePassword: user.mustChangePassword, user: { name: user.name, role: user.role, regions: user.regions, enterpriseCode: user.enterpriseCode } },

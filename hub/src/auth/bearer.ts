@@ -44,6 +44,7 @@ export function bearerAuth(options: BearerAuthOptions): MiddlewareHandler {
         headers: { 'WWW-Authenticate': `${realm}, error="invalid_token"` },
       });
     }
+    c.set('principal', principal);
     const refused = refusal(principal, c.req.method, c.req.path);
     if (refused) throw new ApiProblem('forbidden', refused);
     const scope = await scopeOf(principal, options.registry);

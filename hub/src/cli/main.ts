@@ -6,7 +6,9 @@ import path from 'node:path';
 import { createLogger, formatHostPort, runCli, untilSignal, type Logger } from '@davy/runtime';
 import { readHubConfigFile } from '../config/hub-config-file.js';
 import { resolveHubSettings, settingSpecs, type GivenValue, type SettingName } from '../config/hub-settings.js';
+import { AuditLog } from '../audit/audit-log.js';
 import { startHub, type RunningHub } from '../hub.js';
+import { openRegistry } from '../registry/open-registry.js';
 
 /**
  * A secret the hub made (the API token, the first admin's password) is shown once: on a
@@ -59,7 +61,10 @@ for (const spec of Object.values(settingSpecs)) {
   start.addOption(option);
 }
 
-start.action(async (options: Record<string, string | boolean | undefined>, command: Command) => {
+type CommandOptions = Record<string, string | boolean | undefined>;
+
+/** The settings from the command's flags, the environment and --config, as `start` and `audit verify` read them. */
+function settingsOf(options: CommandOptions, command: Command) {
   // Defaults stay out: a value in hub.yaml comes before them.
   const given: Partial<Record<SettingName, GivenValue>> = {};
   for (const name of Object.keys(settingSpecs) as SettingName[]) {
@@ -68,7 +73,11 @@ start.action(async (options: Record<string, string | boolean | undefined>, comma
     if (value !== undefined && (source === 'cli' || source === 'env')) given[name] = { value, from: source === 'cli' ? 'flag' : 'env' };
   }
   const configFile = typeof options.config === 'string' ? readHubConfigFile(options.config) : undefined;
-  const settings = resolveHubSettings(given, configFile, process.cwd());
+  return resolveHubSettings(given, configFile, process.cwd());
+}
+
+start.action(async (options: CommandOptions, command: Command) => {
+  const settings = settingsOf(options, command);
   const log = createLogger({ component: 'davy-hub' });
   const stopping = new AbortController();
   const signal = untilSignal().then((received) => {
@@ -85,6 +94,7 @@ start.action(async (options: Record<string, string | boolean | undefined>, comma
       nats: settings.nats,
       store: settings.store,
       retentionDays: settings.retentionDays,
+      auditRetentionDays: settings.auditRetentionDays,
       sqliteSync: settings.sqliteSync,
       envToken: process.env.DAVY_HUB_TOKEN || undefined,
       log,
@@ -101,6 +111,36 @@ start.action(async (options: Record<string, string | boolean | undefined>, comma
   if (hub.firstAdmin) showFirstAdmin(hub.firstAdmin, settings.dataDir, url, log);
   log.info('hub.stopping', { signal: await signal });
   await hub.close();
+});
+
+const verify = program
+  .command('audit')
+  .description("The audit log in the hub's database")
+  .command('verify')
+  .description('Check the SM3 hash chain of the audit log: exit 0 when intact, 1 naming the first record edited, inserted or deleted')
+  .addOption(new Option('--config <file>', 'hub.yaml, to find the store as the hub does').env('DAVY_HUB_CONFIG'));
+for (const name of ['data', 'store'] as const) {
+  const spec = settingSpecs[name];
+  const option = new Option(spec.flag, spec.description);
+  if (spec.env) option.env(spec.env);
+  if (spec.defaultValue !== undefined) option.default(spec.defaultValue);
+  verify.addOption(option);
+}
+verify.action(async (options: CommandOptions, command: Command) => {
+  const settings = settingsOf(options, command);
+  const registry = await openRegistry(settings.store, settings.dataDir, createLogger({ component: 'davy-hub', level: 'error' }));
+  try {
+    const verdict = await new AuditLog(registry.db).verify();
+    if (verdict.intact) {
+      const span = verdict.records === 0 ? '' : ` (records ${verdict.firstId} to ${verdict.lastId})`;
+      process.stdout.write(`audit log intact: ${verdict.records} records${span}, every SM3 link checked\n`);
+    } else {
+      process.stderr.write(`audit log broken at record ${verdict.id}: ${verdict.reason}\n`);
+      process.exitCode = 1;
+    }
+  } finally {
+    await registry.close();
+  }
 });
 
 await runCli(program);

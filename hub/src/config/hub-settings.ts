@@ -7,6 +7,7 @@
 import path from 'node:path';
 import { ConfigError, formatHostPort, isLoopbackHost, parseHostPort, parseNatsServers, UsageError, type ConfigProblem, type HostPort } from '@davy/runtime';
 import { parseStoreLocation, storeLocationHint, withoutPassword, type StoreLocation } from '../store/store-location.js';
+import { defaultAuditRetentionDays } from '../audit/audit-log.js';
 import type { HubConfigFile } from './hub-config-file.js';
 
 export interface HubSettings {
@@ -15,6 +16,8 @@ export interface HubSettings {
   grpc: HostPort;
   store: StoreLocation;
   retentionDays?: number;
+  /** Days the audit log is kept: 180 or more. */
+  auditRetentionDays: number;
   sqliteSync: 'full' | 'normal';
   allowRemoteIngest: boolean;
   /** How gateways send batches: over gRPC, through NATS JetStream, or both at once. */
@@ -26,7 +29,7 @@ export interface HubSettings {
 export type Transport = 'grpc' | 'nats';
 
 /** A setting's name, which is also its key in hub.yaml. */
-export type SettingName = 'data' | 'http' | 'grpc' | 'store' | 'retentionDays' | 'sqliteSync' | 'allowRemoteIngest' | 'transport' | 'nats';
+export type SettingName = 'data' | 'http' | 'grpc' | 'store' | 'retentionDays' | 'auditRetentionDays' | 'sqliteSync' | 'allowRemoteIngest' | 'transport' | 'nats';
 
 export interface SettingSpec {
   /** The flag as commander declares it. */
@@ -42,11 +45,21 @@ export const settingSpecs: Record<SettingName, SettingSpec> = {
   data: { flag: '--data <dir>', env: 'DAVY_HUB_DATA', defaultValue: './data', description: 'folder of the SQLite store and of the generated token file' },
   http: { flag: '--http <host:port>', env: 'DAVY_HUB_HTTP', defaultValue: '127.0.0.1:8080', description: 'where the REST API listens' },
   grpc: { flag: '--grpc <host:port>', env: 'DAVY_HUB_GRPC', defaultValue: '127.0.0.1:9090', description: 'where gateways connect (gRPC ingest)' },
-  store: { flag: '--store <location>', env: 'DAVY_HUB_STORE', description: 'sqlite:PATH, or postgres://USER@HOST:PORT/DATABASE (default: sqlite:DATA/hub.db)' },
+  store: {
+    flag: '--store <location>',
+    env: 'DAVY_HUB_STORE',
+    description: 'sqlite:PATH, postgres://USER@HOST:PORT/DATABASE or questdb://HOST[:PG_PORT][?http=HTTP_PORT] (default: sqlite:DATA/hub.db)',
+  },
   retentionDays: {
     flag: '--retention-days <days>',
     env: 'DAVY_HUB_RETENTION_DAYS',
-    description: 'PostgreSQL: whole days of raw samples kept before today, older day partitions dropped (default: keep everything)',
+    description: 'PostgreSQL: whole days of raw samples kept before today, older day partitions dropped; QuestDB: days kept before the newest (default: keep everything)',
+  },
+  auditRetentionDays: {
+    flag: '--audit-retention-days <days>',
+    env: 'DAVY_HUB_AUDIT_RETENTION_DAYS',
+    defaultValue: String(defaultAuditRetentionDays),
+    description: 'days the audit log is kept, 180 or more (the least the Cybersecurity Law asks for)',
   },
   sqliteSync: {
     flag: '--sqlite-sync <mode>',
@@ -134,6 +147,12 @@ export function resolveHubSettings(given: Partial<Record<SettingName, GivenValue
   const retentionDays = read('retentionDays', (text) =>
     /^[1-9]\d{0,5}$/.test(text) ? { value: Number(text) } : { problem: 'is not a whole number of days', fix: 'give the days of raw samples to keep before today, 1 or more; leave it out to keep everything' },
   );
+  const auditRetentionDays =
+    read('auditRetentionDays', (text) =>
+      /^\d{1,6}$/.test(text) && Number(text) >= defaultAuditRetentionDays
+        ? { value: Number(text) }
+        : { problem: `is not a whole number of days of ${defaultAuditRetentionDays} or more`, fix: `keep the audit log at least ${defaultAuditRetentionDays} days (Cybersecurity Law art. 21: six months)` },
+    ) ?? defaultAuditRetentionDays;
   const sqliteSync =
     read<'full' | 'normal'>('sqliteSync', (text) => (text === 'full' || text === 'normal' ? { value: text } : { problem: 'is not full or normal', fix: 'use full (acked batches survive a power cut) or normal (faster)' })) ?? 'full';
   const allowRemoteIngest = read('allowRemoteIngest', (text) => ({ value: text === 'true' })) ?? false;
@@ -165,7 +184,7 @@ export function resolveHubSettings(given: Partial<Record<SettingName, GivenValue
   }
 
   if (problems.length > 0) throw new ConfigError(file!.yaml.file, problems.sort((a, b) => (a.line ?? 0) - (b.line ?? 0)));
-  return { dataDir, http: http!, grpc: grpc!, store, retentionDays, sqliteSync, allowRemoteIngest, transports, nats };
+  return { dataDir, http: http!, grpc: grpc!, store, retentionDays, auditRetentionDays, sqliteSync, allowRemoteIngest, transports, nats };
 }
 
 function readTransports(text: string): Reading<Transport[]> {

@@ -83,6 +83,38 @@ const migrations: Migration[] = [
       CREATE TABLE sessions (token_sha256 text PRIMARY KEY, user_id bigint NOT NULL REFERENCES users (id), created_ms bigint NOT NULL, last_used_ms bigint NOT NULL);
       CREATE INDEX sessions_by_user ON sessions (user_id);`,
   },
+  {
+    version: 3,
+    // The audit log (audit/audit-log.ts): append-only, each row hash-chained to the one before.
+    sqlite: `
+      CREATE TABLE audit_log (
+        id INTEGER PRIMARY KEY,
+        time_ms INTEGER NOT NULL,
+        actor TEXT NOT NULL,
+        role TEXT NOT NULL,
+        source TEXT NOT NULL,
+        action TEXT NOT NULL,
+        target TEXT NOT NULL,
+        result TEXT NOT NULL,
+        prev_hash TEXT NOT NULL,
+        hash TEXT NOT NULL
+      );
+      CREATE INDEX audit_log_by_time ON audit_log (time_ms);`,
+    postgres: `
+      CREATE TABLE audit_log (
+        id bigint PRIMARY KEY,
+        time_ms bigint NOT NULL,
+        actor text NOT NULL,
+        role text NOT NULL,
+        source text NOT NULL,
+        action text NOT NULL,
+        target text NOT NULL,
+        result text NOT NULL,
+        prev_hash text NOT NULL,
+        hash text NOT NULL
+      );
+      CREATE INDEX audit_log_by_time ON audit_log (time_ms);`,
+  },
 ];
 
 const latest = migrations[migrations.length - 1]!.version;

@@ -35,6 +35,7 @@ describe('the OpenAPI document', () => {
   it('is OpenAPI 3.1 with every route', () => {
     expect(document.openapi).toBe('3.1.0');
     expect(Object.keys(document.paths).sort()).toEqual([
+      '/api/v1/audit',
       '/api/v1/auth/login',
       '/api/v1/auth/logout',
       '/api/v1/auth/password',

@@ -9,6 +9,7 @@ import { readMetricCatalog } from '../../src/registry/metric-catalog.js';
 import { openRegistry } from '../../src/registry/open-registry.js';
 import type { Registry } from '../../src/registry/registry.js';
 import { UserDirectory } from '../../src/access/users.js';
+import { AuditLog } from '../../src/audit/audit-log.js';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import type { Store } from '../../src/store/store.js';
 
@@ -16,6 +17,7 @@ export interface TestApi {
   store: SqliteStore;
   registry: Registry;
   users: UserDirectory;
+  audit: AuditLog;
   app: OpenAPIHono;
   token: string;
   logLines: string[];
@@ -38,7 +40,8 @@ export async function openTestApi(options: { now?: () => number; onlineWindowMs?
   const log = createLogger({ component: 'api', level: 'debug', sink: { write: (line) => logLines.push(line) } });
   const registry = await openRegistry({ engine: 'sqlite', file }, folder.dir, log);
   const users = new UserDirectory(registry.db, options.now);
-  const app = createApi({ store: options.wrapStore?.(store) ?? store, registry, users, metricCatalog: readMetricCatalog(), log, now: options.now, onlineWindowMs: options.onlineWindowMs });
+  const audit = new AuditLog(registry.db, options.now);
+  const app = createApi({ store: options.wrapStore?.(store) ?? store, registry, users, audit, metricCatalog: readMetricCatalog(), log, now: options.now, onlineWindowMs: options.onlineWindowMs });
   const get = (url: string, authorization: string | null = `Bearer ${token}`) =>
     Promise.resolve(app.request(url, { headers: authorization === null ? {} : { Authorization: authorization } }));
   const headers = (authorization: string | null): Record<string, string> => (authorization === null ? {} : { Authorization: authorization });
@@ -46,6 +49,7 @@ export async function openTestApi(options: { now?: () => number; onlineWindowMs?
     store,
     registry,
     users,
+    audit,
     app,
     token,
     logLines,

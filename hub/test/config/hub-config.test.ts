@@ -52,6 +52,7 @@ describe('hub settings', () => {
       grpc: { host: '127.0.0.1', port: 9001 },
       store: { engine: 'sqlite', file: path.join(fromFile.dir, 'from-file', 'hub.db') },
       retentionDays: undefined,
+      auditRetentionDays: 180,
       sqliteSync: 'normal',
       allowRemoteIngest: false,
       transports: ['grpc'],
@@ -71,11 +72,19 @@ describe('hub settings', () => {
       grpc: { host: '127.0.0.1', port: 9090 },
       store: { engine: 'sqlite', file: '/work/data/hub.db' },
       retentionDays: undefined,
+      auditRetentionDays: 180,
       sqliteSync: 'full',
       allowRemoteIngest: false,
       transports: ['grpc'],
       nats: ['nats://127.0.0.1:4222'],
     });
+  });
+
+  it('keeps the audit log 180 days unless told longer, and never shorter', () => {
+    expect(settingsFrom('auditRetentionDays: 400\n').settings.auditRetentionDays).toBe(400);
+    expect(() => settingsFrom(undefined, { auditRetentionDays: { value: '90', from: 'env' } })).toThrow(
+      new UsageError('DAVY_HUB_AUDIT_RETENTION_DAYS "90" is not a whole number of days of 180 or more; keep the audit log at least 180 days (Cybersecurity Law art. 21: six months)'),
+    );
   });
 
   it('takes NATS, gRPC or both as transports, and a list of NATS servers; a remote gRPC address matters only with gRPC', () => {

@@ -2,12 +2,13 @@
  * The registry on both of its databases — the SQLite file of a SQLite store and the database
  * of a PostgreSQL store (a private server) — with the same SQL: migrations applied once,
  * enterprises and sites kept with their constraints, divisions matched by prefix, a gateway
- * moved between sites in one transaction.
+ * moved between sites in one transaction, audit records chained one after another.
  */
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '@davy/runtime';
 import { tempDir, TestPostgres } from '@davy/runtime/testing';
+import { AuditLog } from '../../src/audit/audit-log.js';
 import { openRegistry } from '../../src/registry/open-registry.js';
 import { RegistryError, type Registry } from '../../src/registry/registry.js';
 import type { StoreLocation } from '../../src/store/store-location.js';
@@ -41,6 +42,10 @@ function registryContract(engine: string, location: () => Promise<{ store: Store
       // Opened again: the migrations are not applied twice, and everything is there.
       const reopened = await again();
       expect((await reopened.sites()).map((s) => [s.name, s.gateways])).toEqual([['A', []], ['B', ['gw-1']]]);
+      // The audit log's chain on the same database: appends at once still chain one after another.
+      const audit = new AuditLog(reopened.db);
+      await Promise.all(['/a', '/b', '/c'].map((target) => audit.append({ actor: 'admin', role: 'platform_admin', source: '127.0.0.1', action: 'POST /api/v1/sites', target, result: 'ok' })));
+      expect(await audit.verify()).toEqual({ intact: true, records: 3, firstId: 1, lastId: 3 });
       await reopened.close();
     });
   });

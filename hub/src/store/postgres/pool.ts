@@ -62,6 +62,7 @@ export const advisoryLocks = {
   migrations: 1,
   partitions: 2,
   registryMigrations: 3,
+  auditChain: 4,
 } as const;
 
 /** The first key of every advisory lock: 'Davy' in ASCII, so they never meet another program's. */
