@@ -20,6 +20,8 @@ ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || apt_missing+=(postgresql)
 command -v nats-server >/dev/null 2>&1 || [ -x /usr/sbin/nats-server ] || apt_missing+=(nats-server)
 # OPC UA: asyncua (PyPI) as an independent server, for the python3 first on PATH (3.11 here).
 python3 -c 'import asyncua' 2>/dev/null || pip_missing+=(asyncua==2.1.0)
+# REST API: Schemathesis (PyPI) generates requests from the hub's OpenAPI document.
+python3 -c 'import schemathesis' 2>/dev/null || pip_missing+=(schemathesis==4.32.5)
 # QuestDB: its server jar from Maven Central (below), run by Java 17 or newer and fetched with mvn.
 questdb_version=$(sed -n "s/^export const QUESTDB_VERSION = '\(.*\)';$/\1/p" "$(dirname "$0")/../runtime/src/testing/questdb.ts")
 if [ -z "$questdb_version" ]; then

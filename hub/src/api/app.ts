@@ -65,12 +65,21 @@ export function createApi(options: ApiOptions): OpenAPIHono {
   app.route('/', metricRoutes(options.metricCatalog));
   serveOpenApiDocument(app);
 
-  app.notFound((c) => problemResponse(c, new ApiProblem('not-found', `there is no route ${c.req.method} ${c.req.path}`)));
+  app.notFound((c) => {
+    const allowed = methodsOf(app, c.req.path);
+    if (allowed.length > 0) {
+      return problemResponse(c, new ApiProblem('method-not-allowed', `${c.req.path} takes ${allowed.join(', ')}, not ${c.req.method}`, { headers: { Allow: allowed.join(', ') } }));
+    }
+    return problemResponse(c, new ApiProblem('not-found', `there is no route ${c.req.method} ${c.req.path}`));
+  });
   app.onError((error, c) => {
     if (error instanceof ApiProblem) return problemResponse(c, error);
     // hono's own validator refuses a body that is not JSON before any schema sees it.
     if (error instanceof HTTPException && error.status === 400) {
       return problemResponse(c, ApiProblem.invalidParameters([{ name: 'body', in: 'body', detail: `${error.message}: send a JSON object with Content-Type: application/json` }]));
+    }
+    if (error instanceof HTTPException && error.status === 415) {
+      return problemResponse(c, new ApiProblem('unsupported-media-type', `the body is ${c.req.header('Content-Type') ?? 'without a Content-Type'}: send a JSON object with Content-Type: application/json`));
     }
     if (isStoreUnavailable(error)) {
       log.warn('api.store_unavailable', { method: c.req.method, path: c.req.path, error: errorMessage(error) });
@@ -80,4 +89,16 @@ export function createApi(options: ApiOptions): OpenAPIHono {
     return problemResponse(c, new ApiProblem('internal-error', 'the hub could not answer this request; the cause is in its log'));
   });
   return app;
+}
+
+/** The methods the app's routes take at `path` (HEAD with GET), for a 405's Allow. */
+function methodsOf(app: OpenAPIHono, path: string): string[] {
+  const methods = new Set<string>();
+  for (const route of app.routes) {
+    if (route.method === 'ALL') continue;
+    const pattern = new RegExp(`^${route.path.replace(/[.]/g, '\\.').replace(/:[^/]+/g, '[^/]+')}$`);
+    if (pattern.test(path)) methods.add(route.method);
+  }
+  if (methods.has('GET')) methods.add('HEAD');
+  return [...methods].sort();
 }

@@ -34,7 +34,7 @@ const login = createRoute({
   request: { body: { required: true, content: jsonContent(LoginSchema) } },
   responses: {
     200: { description: 'A new session', content: jsonContent(SessionSchema) },
-    ...problemResponses('invalid-parameters', 'unauthorized', 'locked', 'internal-error', 'unavailable'),
+    ...problemResponses('invalid-parameters', 'unauthorized', 'locked', 'unsupported-media-type', 'internal-error', 'unavailable'),
   },
 });
 
@@ -45,7 +45,7 @@ const logout = createRoute({
   summary: 'End this session',
   responses: {
     204: { description: 'Ended' },
-    ...problemResponses('unauthorized', 'internal-error', 'unavailable'),
+    ...problemResponses('unauthorized', 'forbidden', 'internal-error', 'unavailable'),
   },
 });
 
@@ -58,7 +58,7 @@ const password = createRoute({
   request: { body: { required: true, content: jsonContent(PasswordChangeSchema) } },
   responses: {
     204: { description: 'Changed' },
-    ...problemResponses('invalid-parameters', 'unauthorized', 'forbidden', 'internal-error', 'unavailable'),
+    ...problemResponses('invalid-parameters', 'unauthorized', 'forbidden', 'unsupported-media-type', 'internal-error', 'unavailable'),
   },
 });
 

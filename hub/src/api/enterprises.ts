@@ -49,7 +49,7 @@ const create = createRoute({
   request: { body: { required: true, content: jsonContent(NewEnterpriseSchema) } },
   responses: {
     201: { description: 'Registered', content: jsonContent(EnterpriseSchema) },
-    ...problemResponses('invalid-parameters', 'unauthorized', 'conflict', 'internal-error', 'unavailable'),
+    ...problemResponses('invalid-parameters', 'unauthorized', 'conflict', 'unsupported-media-type', 'internal-error', 'unavailable'),
   },
 });
 

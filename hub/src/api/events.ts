@@ -22,7 +22,8 @@ const EventsQuery = z
     cursor: cursorParam(EventPosition).optional(),
   })
   .superRefine((query, ctx) => {
-    if (query.from !== undefined && query.to !== undefined && query.from >= query.to) {
+    // A time that failed to parse has its own issue already (and no number to compare).
+    if (typeof query.from === 'number' && typeof query.to === 'number' && query.from >= query.to) {
       ctx.addIssue({ code: 'custom', path: ['from'], message: `must be before to (to is exclusive), got from ${rfc3339(query.from)} and to ${rfc3339(query.to)}` });
     }
   });

@@ -46,6 +46,8 @@ const HistoryQuery = z
   })
   .superRefine((query, ctx) => {
     const issue = (name: string, message: string) => ctx.addIssue({ code: 'custom', path: [name], message });
+    // A parameter that failed to parse has its own issue already; the checks below need them all.
+    if ([query.from, query.to, query.step ?? 0, query.tz ?? 0].some((value) => typeof value !== 'number')) return;
     if (query.from >= query.to) {
       issue('from', `must be before to (to is exclusive), got from ${rfc3339(query.from)} and to ${rfc3339(query.to)}`);
       return;

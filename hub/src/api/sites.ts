@@ -78,7 +78,7 @@ const create = createRoute({
   request: { body: { required: true, content: jsonContent(NewSiteSchema) } },
   responses: {
     201: { description: 'Registered', content: jsonContent(SiteSchema) },
-    ...problemResponses('invalid-parameters', 'unauthorized', 'conflict', 'internal-error', 'unavailable'),
+    ...problemResponses('invalid-parameters', 'unauthorized', 'conflict', 'unsupported-media-type', 'internal-error', 'unavailable'),
   },
 });
 

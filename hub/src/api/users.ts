@@ -49,7 +49,7 @@ const create = createRoute({
   request: { body: { required: true, content: jsonContent(NewUserSchema) } },
   responses: {
     201: { description: 'Made', content: jsonContent(UserSchema) },
-    ...problemResponses('invalid-parameters', 'unauthorized', 'forbidden', 'conflict', 'internal-error', 'unavailable'),
+    ...problemResponses('invalid-parameters', 'unauthorized', 'forbidden', 'conflict', 'unsupported-media-type', 'internal-error', 'unavailable'),
   },
 });
 
