@@ -5,6 +5,7 @@
  * list or missing key an unknown id gets, never "forbidden", which would tell that it exists.
  */
 import type { BucketQuery, DeviceFilter, EventQuery, IngestBatch, RawQuery, SeriesFilter, Store, TokenDigest } from '../store/store.js';
+import type { StoredSamplesListener } from '../store/stored-samples.js';
 import { currentScope } from './principal.js';
 
 export class ScopedStore implements Store {
@@ -23,6 +24,10 @@ export class ScopedStore implements Store {
 
   ingest(batches: IngestBatch[]) {
     return this.store.ingest(batches);
+  }
+
+  onStored(listener: StoredSamplesListener) {
+    this.store.onStored(listener);
   }
 
   async gateways() {

@@ -4,6 +4,7 @@
  * network engines fit, even where the embedded one answers synchronously.
  */
 import type { Event, Gap, SampleColumns, SeriesDefinition } from '@davy/proto';
+import type { StoredSamplesListener } from './stored-samples.js';
 
 export type QualityName = 'good' | 'uncertain' | 'bad';
 
@@ -175,6 +176,9 @@ export interface Store {
    * one transaction (group commit), and answers one result per batch, in order.
    */
   ingest(batches: IngestBatch[]): Promise<IngestResult[]>;
+
+  /** Calls `listener` after each commit with the samples it stored (new ones only), in record order. */
+  onStored(listener: StoredSamplesListener): void;
 
   gateways(): Promise<GatewayInfo[]>;
   series(filter: SeriesFilter): Promise<SeriesInfo[]>;

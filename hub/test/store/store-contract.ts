@@ -94,6 +94,22 @@ export function storeContract(engine: string, openStore: OpenStore): void {
       expect((await store.gateways())[0]!.watermark).toBe(5);
     });
 
+    it('tells its listeners the samples each commit stored, after the commit, new ones only', async () => {
+      const store = await openStore();
+      const heard: Array<Array<[number, number, number | null]>> = [];
+      store.onStored((samples) => heard.push(samples.map((s) => [s.seq, s.timeMs, s.value])));
+      await store.ingest([batch([[1, 1, 100, 1.5], [2, 2, 100, 7]])]);
+      // A resend with one new record: only that one is heard of; a group of two batches is one call.
+      await store.ingest([batch([[2, 2, 100, 7], [3, 1, 200, 2.5]]), batch([[4, 1, 300, 0, 3]], { series: [] })]);
+      const a = (await store.seriesByKey('gw-1/dev/a'))!.id;
+      expect(heard).toEqual([[[1, 100, 1.5], [2, 100, 7]], [[3, 200, 2.5], [4, 300, null]]]);
+      const [last] = await new Promise<Array<{ seriesId: number }>>((resolve) => {
+        store.onStored((samples) => resolve([...samples]));
+        void store.ingest([batch([[5, 1, 400, 4]], { series: [] })]);
+      });
+      expect(last!.seriesId).toBe(a);
+    });
+
     it('commits several batches of one gateway in one group, in order', async () => {
       const store = await openStore();
       const results = await store.ingest([batch([[1, 1, 100, 1]]), batch([[2, 1, 200, 2]], { series: [] }), batch([[2, 1, 200, 2], [3, 1, 300, 3]], { series: [] })]);

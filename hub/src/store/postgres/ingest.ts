@@ -26,6 +26,7 @@ import type { Partitions } from './partitions.js';
 import { inTransaction } from './pool.js';
 import { copySamples } from './sample-copy.js';
 import { storableBatch } from '../storable-text.js';
+import type { StoredSamples } from '../stored-samples.js';
 
 /** A gateway's row as the group leaves it. */
 interface GatewayUpdate {
@@ -72,6 +73,7 @@ export class PostgresIngest {
   constructor(
     private readonly pool: pg.Pool,
     private readonly partitions: Partitions,
+    private readonly stored: StoredSamples,
   ) {}
 
   async commit(received: IngestBatch[]): Promise<IngestResult[]> {
@@ -79,7 +81,9 @@ export class PostgresIngest {
     try {
       // Before the transaction: partition DDL must not hold locks a concurrent ingest waits on.
       await this.partitions.ensure(sampleTimes(batches));
-      return await inTransaction(this.pool, (client) => this.commitGroup(client, batches));
+      const { results, samples } = await inTransaction(this.pool, (client) => this.commitGroup(client, batches));
+      this.stored.emit(samples);
+      return results;
     } catch (error) {
       // Rolled back: mappings cached in it are gone, and a partition may have been dropped meanwhile.
       this.seriesIds.clear();
@@ -88,7 +92,7 @@ export class PostgresIngest {
     }
   }
 
-  private async commitGroup(client: pg.PoolClient, batches: IngestBatch[]): Promise<IngestResult[]> {
+  private async commitGroup(client: pg.PoolClient, batches: IngestBatch[]): Promise<{ results: IngestResult[]; samples: SampleRow[] }> {
     const gateways = await lockGateways(client, batches);
     const watermarks = await outboxWatermarks(client, [...gateways.keys()]);
     // All series the group defines in one statement (a gateway's first batch defines thousands).
@@ -108,7 +112,7 @@ export class PostgresIngest {
     }
     await writeOutboxes(client, [...writes.outboxes.values()]);
     await writeGateways(client, [...writes.gateways.values()]);
-    return results;
+    return { results, samples: writes.samples };
   }
 
   /**

@@ -15,6 +15,7 @@ import { createPool, inTransaction } from './pool.js';
 import { PostgresQueries } from './queries.js';
 import { PartitionUpkeep } from './retention.js';
 import { RollupFold } from './rollups.js';
+import { StoredSamples, type StoredSamplesListener } from '../stored-samples.js';
 
 export interface PostgresStoreOptions {
   /** Whole days of raw samples (and 1-minute rollups) kept before today; default: everything. */
@@ -32,6 +33,7 @@ export class PostgresStore implements Store {
   private readonly writer: PostgresIngest;
   private readonly queries: PostgresQueries;
   private closed = false;
+  private readonly stored = new StoredSamples();
   /** The commit under way, which close() lets finish. */
   private committing: Promise<unknown> = Promise.resolve();
 
@@ -41,7 +43,7 @@ export class PostgresStore implements Store {
     readonly upkeep: PartitionUpkeep,
     readonly fold: RollupFold,
   ) {
-    this.writer = new PostgresIngest(pool, partitions);
+    this.writer = new PostgresIngest(pool, partitions, this.stored);
     this.queries = new PostgresQueries(pool);
   }
 
@@ -62,6 +64,10 @@ export class PostgresStore implements Store {
       await pool.end();
       throw error;
     }
+  }
+
+  onStored(listener: StoredSamplesListener): void {
+    this.stored.add(listener);
   }
 
   ingest(batches: IngestBatch[]) {

@@ -18,6 +18,7 @@ import { deviceReportOf } from '../device-report.js';
 import { decideOutbox, RefusedOutboxes, refusedResult } from '../outbox-takeover.js';
 import { storableBatch } from '../storable-text.js';
 import type { IngestBatch, IngestResult } from '../store.js';
+import type { StoredSamples } from '../stored-samples.js';
 import { withoutTimesBefore1970 } from './before-1970.js';
 import { GroupDraft } from './group-draft.js';
 import type { IlpWriter } from './ilp-writer.js';
@@ -27,6 +28,7 @@ export class QuestDbIngest {
   constructor(
     private readonly state: MetadataState,
     private readonly writer: IlpWriter,
+    private readonly stored: StoredSamples,
   ) {}
 
   async commit(batches: IngestBatch[]): Promise<IngestResult[]> {
@@ -40,6 +42,7 @@ export class QuestDbIngest {
     });
     await this.writer.write(draft);
     draft.applyTo(this.state);
+    this.stored.emit(draft.samples);
     return results;
   }
 

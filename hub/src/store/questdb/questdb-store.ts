@@ -10,6 +10,7 @@ import http from 'node:http';
 import { createLogger, errorMessage, type Logger } from '@davy/runtime';
 import { createPool } from '../postgres/pool.js';
 import type { BucketQuery, DeviceFilter, DeviceStatus, EventQuery, GatewayInfo, IngestBatch, IngestResult, RawQuery, SeriesFilter, SeriesInfo, Store, TokenDigest } from '../store.js';
+import { StoredSamples, type StoredSamplesListener } from '../stored-samples.js';
 import { questDbEndpoints, questDbLocationHint } from './endpoints.js';
 import { IlpWriter } from './ilp-writer.js';
 import { QuestDbIngest } from './ingest.js';
@@ -48,6 +49,7 @@ async function checkHttp(httpUrl: string): Promise<void> {
 export class QuestDbStore implements Store {
   private readonly ingestPath: QuestDbIngest;
   private closed = false;
+  private readonly stored = new StoredSamples();
   /** Writes one after another: they share the ILP client's buffer, and each group sees the state the one before left. */
   private writing: Promise<unknown> = Promise.resolve();
 
@@ -59,7 +61,7 @@ export class QuestDbStore implements Store {
     private readonly state: MetadataState,
     private readonly wal: WalCatchUp,
   ) {
-    this.ingestPath = new QuestDbIngest(state, writer);
+    this.ingestPath = new QuestDbIngest(state, writer, this.stored);
   }
 
   /** Connects, creates the tables the database lacks, and loads what it holds of gateways and series. */
@@ -92,6 +94,10 @@ export class QuestDbStore implements Store {
       await pool.end();
       throw error;
     }
+  }
+
+  onStored(listener: StoredSamplesListener): void {
+    this.stored.add(listener);
   }
 
   ingest(batches: IngestBatch[]): Promise<IngestResult[]> {

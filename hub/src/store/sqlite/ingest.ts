@@ -11,6 +11,7 @@ import { earlyReason, earlyResult } from '../batch-order.js';
 import { decideOutbox, outboxKey, RefusedOutboxes, refusedResult } from '../outbox-takeover.js';
 import type { IngestBatch, IngestResult } from '../store.js';
 import { DeviceStatusWriter } from './device-status.js';
+import type { StoredSamples } from '../stored-samples.js';
 import type { SampleStaging, StagedSample } from './staging.js';
 
 interface GatewayRow {
@@ -28,6 +29,7 @@ export class SqliteIngest {
   constructor(
     db: Database.Database,
     private readonly staging: SampleStaging,
+    stored: StoredSamples,
   ) {
     this.deviceStatus = new DeviceStatusWriter(db);
     this.statements = {
@@ -81,6 +83,7 @@ export class SqliteIngest {
       // Only now, after the commit: a rolled-back transaction's samples never become visible.
       this.staging.add(staged);
       this.staging.settleIfDue();
+      stored.emit(staged);
       return results;
     };
   }

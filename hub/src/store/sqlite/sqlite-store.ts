@@ -26,6 +26,7 @@ import type {
   TokenDigest,
 } from '../store.js';
 import { bucketGrid } from '../bucket-grid.js';
+import { StoredSamples, type StoredSamplesListener } from '../stored-samples.js';
 import { SqliteIngest } from './ingest.js';
 import { migrate } from './migrations.js';
 import { SampleStaging } from './staging.js';
@@ -131,6 +132,7 @@ export interface SqliteStoreOptions {
 export class SqliteStore implements Store {
   private readonly writer: SqliteIngest;
   private readonly staging: SampleStaging;
+  private readonly stored = new StoredSamples();
   private readonly prepared = new Map<string, Database.Statement>();
 
   private constructor(
@@ -138,7 +140,7 @@ export class SqliteStore implements Store {
     options: SqliteStoreOptions,
   ) {
     this.staging = new SampleStaging(db, { settleAt: options.settleAt ?? 200_000, retryMs: options.settleRetryMs ?? 5_000, log: options.log });
-    this.writer = new SqliteIngest(db, this.staging);
+    this.writer = new SqliteIngest(db, this.staging, this.stored);
   }
 
   static open(file: string, options: SqliteStoreOptions = {}): SqliteStore {
@@ -160,6 +162,10 @@ export class SqliteStore implements Store {
       this.prepared.set(text, statement);
     }
     return statement;
+  }
+
+  onStored(listener: StoredSamplesListener): void {
+    this.stored.add(listener);
   }
 
   async ingest(batches: IngestBatch[]): Promise<IngestResult[]> {
