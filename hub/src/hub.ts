@@ -16,6 +16,10 @@ import { openRegistry } from './registry/open-registry.js';
 import { UserDirectory } from './access/users.js';
 import { AuditLog, defaultAuditRetentionDays } from './audit/audit-log.js';
 import { AuditRetention } from './audit/audit-retention.js';
+import { AlarmEngine } from './alarms/alarm-engine.js';
+import { AlarmStore } from './alarms/alarm-store.js';
+import { PointLocations } from './alarms/point-locations.js';
+import { readRuleTables } from './alarms/rule-tables.js';
 import type { StoreLocation } from './store/store-location.js';
 import type { HostPort } from '@davy/runtime';
 
@@ -74,7 +78,12 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
   const auditUpkeep = new AuditRetention(audit, options.auditRetentionDays ?? defaultAuditRetentionDays, options.log);
   await auditUpkeep.run();
   auditUpkeep.start();
-  const api = createApi({ store, registry, users, audit, metricCatalog: readMetricCatalog(), log: options.log });
+  const alarmStore = new AlarmStore(registry.db);
+  const locations = new PointLocations(registry.db);
+  const tables = readRuleTables();
+  const engine = new AlarmEngine(store, registry, locations, alarmStore, tables, options.log);
+  await engine.start();
+  const api = createApi({ store, registry, users, audit, alarms: { store: alarmStore, tables, locations, engine }, metricCatalog: readMetricCatalog(), log: options.log });
   const http = await serveApi(api, options.http);
   options.log.info('http.listening', { host: options.http.host, port: http.port });
   return {
@@ -85,6 +94,7 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
     close: async () => {
       await Promise.all([grpc?.close(), nats?.close(), http.close()]);
       auditUpkeep.stop();
+      await engine.idle();
       await Promise.all([store.close(), registry.close()]);
     },
   };

@@ -17,6 +17,8 @@ export function refusal(principal: Principal, method: string, path: string): str
   if (path.startsWith('/api/v1/users')) return 'only a platform admin manages users';
   if (path.startsWith('/api/v1/audit')) return principal.role === 'audit_admin' ? undefined : 'only a platform admin or an audit admin reads the audit log';
   if (principal.role === 'audit_admin') return 'an audit admin reads the audit log only';
+  // Those who oversee the alarms acknowledge them (within their scope).
+  if (method === 'POST' && /^\/api\/v1\/alarms\/\d+\/ack$/.test(path)) return undefined;
   if (method !== 'GET' && method !== 'HEAD') return 'only a platform admin changes the registry';
   return undefined;
 }

@@ -10,7 +10,13 @@ import { ScopedStore } from '../access/scoped-store.js';
 import type { UserDirectory } from '../access/users.js';
 import type { Store } from '../store/store.js';
 import { isStoreUnavailable } from '../store/store-unavailable.js';
+import type { AlarmEngine } from '../alarms/alarm-engine.js';
+import type { AlarmStore } from '../alarms/alarm-store.js';
+import type { PointLocations } from '../alarms/point-locations.js';
+import type { RuleTable } from '../alarms/rule-tables.js';
 import type { AuditLog } from '../audit/audit-log.js';
+import { alarmRoutes } from './alarms.js';
+import { pointLocationRoutes } from './point-locations.js';
 import { auditRequests } from '../audit/audit-middleware.js';
 import { auditRoutes } from './audit.js';
 import { authRoutes, loginPath } from './auth.js';
@@ -33,6 +39,7 @@ export interface ApiOptions {
   registry: Registry;
   users: UserDirectory;
   audit: AuditLog;
+  alarms: { store: AlarmStore; tables: readonly RuleTable[]; locations: PointLocations; engine: Pick<AlarmEngine, 'forget'> };
   metricCatalog: MetricCatalog;
   log: Logger;
   /** A gateway is online when its last batch is at most this old (default 30 s). */
@@ -63,6 +70,8 @@ export function createApi(options: ApiOptions): OpenAPIHono {
   app.route('/', enterpriseRoutes(registry));
   app.route('/', siteRoutes(registry));
   app.route('/', metricRoutes(options.metricCatalog));
+  app.route('/', alarmRoutes(options.alarms.store, options.alarms.tables, now));
+  app.route('/', pointLocationRoutes(store, options.alarms.locations, options.alarms.engine));
   serveOpenApiDocument(app);
 
   app.notFound((c) => {

@@ -115,6 +115,68 @@ const migrations: Migration[] = [
       );
       CREATE INDEX audit_log_by_time ON audit_log (time_ms);`,
   },
+  {
+    version: 4,
+    // Where each sensor is (alarm rules go by location), and the alarms with their history (alarms/).
+    sqlite: `
+      CREATE TABLE point_locations (series_key TEXT PRIMARY KEY, location TEXT NOT NULL, set_ms INTEGER NOT NULL);
+      CREATE TABLE alarms (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        rule_table TEXT NOT NULL,
+        table_version TEXT NOT NULL,
+        rule_id TEXT NOT NULL,
+        standard TEXT NOT NULL,
+        series_key TEXT NOT NULL,
+        gateway_id TEXT NOT NULL,
+        metric TEXT NOT NULL,
+        location TEXT,
+        severity TEXT NOT NULL,
+        active INTEGER NOT NULL,
+        acked INTEGER NOT NULL,
+        raised_ms INTEGER NOT NULL,
+        last_ms INTEGER NOT NULL,
+        cleared_ms INTEGER,
+        acked_ms INTEGER,
+        acked_by TEXT,
+        ack_comment TEXT,
+        first_value REAL NOT NULL,
+        last_value REAL NOT NULL,
+        worst_value REAL NOT NULL,
+        triggers INTEGER NOT NULL
+      );
+      CREATE INDEX alarms_by_series ON alarms (series_key, rule_id, active);
+      CREATE TABLE alarm_history (alarm_id INTEGER NOT NULL REFERENCES alarms (id), time_ms INTEGER NOT NULL, what TEXT NOT NULL, value REAL, actor TEXT, comment TEXT);
+      CREATE INDEX alarm_history_by_alarm ON alarm_history (alarm_id);`,
+    postgres: `
+      CREATE TABLE point_locations (series_key text COLLATE "C" PRIMARY KEY, location text NOT NULL, set_ms bigint NOT NULL);
+      CREATE TABLE alarms (
+        id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+        rule_table text NOT NULL,
+        table_version text NOT NULL,
+        rule_id text NOT NULL,
+        standard text NOT NULL,
+        series_key text COLLATE "C" NOT NULL,
+        gateway_id text COLLATE "C" NOT NULL,
+        metric text NOT NULL,
+        location text,
+        severity text NOT NULL,
+        active integer NOT NULL,
+        acked integer NOT NULL,
+        raised_ms bigint NOT NULL,
+        last_ms bigint NOT NULL,
+        cleared_ms bigint,
+        acked_ms bigint,
+        acked_by text,
+        ack_comment text,
+        first_value float8 NOT NULL,
+        last_value float8 NOT NULL,
+        worst_value float8 NOT NULL,
+        triggers integer NOT NULL
+      );
+      CREATE INDEX alarms_by_series ON alarms (series_key, rule_id, active);
+      CREATE TABLE alarm_history (alarm_id bigint NOT NULL REFERENCES alarms (id), time_ms bigint NOT NULL, what text NOT NULL, value float8, actor text, comment text);
+      CREATE INDEX alarm_history_by_alarm ON alarm_history (alarm_id);`,
+  },
 ];
 
 const latest = migrations[migrations.length - 1]!.version;

@@ -143,6 +143,12 @@ export class Registry {
     return toSite(row, gateways.map((g) => g.gateway_id));
   }
 
+  /** The site a gateway reports for, if it was assigned one. */
+  async siteOfGateway(gatewayId: string): Promise<Site | undefined> {
+    const [row] = await this.db.query<{ site_id: number }>('SELECT site_id FROM site_gateways WHERE gateway_id = $1', [gatewayId]);
+    return row ? this.site(row.site_id) : undefined;
+  }
+
   /** Makes the gateway report for this site (moving it from another site, if it had one). */
   async assignGateway(siteId: number, gatewayId: string): Promise<Site> {
     if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/.test(gatewayId)) {

@@ -35,6 +35,10 @@ describe('the OpenAPI document', () => {
   it('is OpenAPI 3.1 with every route', () => {
     expect(document.openapi).toBe('3.1.0');
     expect(Object.keys(document.paths).sort()).toEqual([
+      '/api/v1/alarm-rules',
+      '/api/v1/alarms',
+      '/api/v1/alarms/{id}',
+      '/api/v1/alarms/{id}/ack',
       '/api/v1/audit',
       '/api/v1/auth/login',
       '/api/v1/auth/logout',
@@ -47,6 +51,7 @@ describe('the OpenAPI document', () => {
       '/api/v1/health',
       '/api/v1/metrics',
       '/api/v1/openapi.json',
+      '/api/v1/point-locations',
       '/api/v1/series',
       '/api/v1/series/history',
       '/api/v1/series/latest',

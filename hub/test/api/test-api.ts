@@ -10,6 +10,10 @@ import { openRegistry } from '../../src/registry/open-registry.js';
 import type { Registry } from '../../src/registry/registry.js';
 import { UserDirectory } from '../../src/access/users.js';
 import { AuditLog } from '../../src/audit/audit-log.js';
+import { AlarmEngine } from '../../src/alarms/alarm-engine.js';
+import { AlarmStore } from '../../src/alarms/alarm-store.js';
+import { PointLocations } from '../../src/alarms/point-locations.js';
+import { readRuleTables } from '../../src/alarms/rule-tables.js';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import type { Store } from '../../src/store/store.js';
 
@@ -18,6 +22,9 @@ export interface TestApi {
   registry: Registry;
   users: UserDirectory;
   audit: AuditLog;
+  alarms: AlarmStore;
+  /** The rule engine on the store's stored samples: idle() once ingested samples are evaluated. */
+  engine: AlarmEngine;
   app: OpenAPIHono;
   token: string;
   logLines: string[];
@@ -41,7 +48,12 @@ export async function openTestApi(options: { now?: () => number; onlineWindowMs?
   const registry = await openRegistry({ engine: 'sqlite', file }, folder.dir, log);
   const users = new UserDirectory(registry.db, options.now);
   const audit = new AuditLog(registry.db, options.now);
-  const app = createApi({ store: options.wrapStore?.(store) ?? store, registry, users, audit, metricCatalog: readMetricCatalog(), log, now: options.now, onlineWindowMs: options.onlineWindowMs });
+  const alarms = new AlarmStore(registry.db);
+  const locations = new PointLocations(registry.db, options.now);
+  const tables = readRuleTables();
+  const engine = new AlarmEngine(store, registry, locations, alarms, tables, log, options.now);
+  await engine.start();
+  const app = createApi({ store: options.wrapStore?.(store) ?? store, registry, users, audit, alarms: { store: alarms, tables, locations, engine }, metricCatalog: readMetricCatalog(), log, now: options.now, onlineWindowMs: options.onlineWindowMs });
   const get = (url: string, authorization: string | null = `Bearer ${token}`) =>
     Promise.resolve(app.request(url, { headers: authorization === null ? {} : { Authorization: authorization } }));
   const headers = (authorization: string | null): Record<string, string> => (authorization === null ? {} : { Authorization: authorization });
@@ -50,6 +62,8 @@ export async function openTestApi(options: { now?: () => number; onlineWindowMs?
     registry,
     users,
     audit,
+    alarms,
+    engine,
     app,
     token,
     logLines,
@@ -63,6 +77,7 @@ export async function openTestApi(options: { now?: () => number; onlineWindowMs?
       return body;
     },
     async close() {
+      await engine.idle();
       await Promise.all([store.close(), registry.close()]);
       folder.remove();
     },

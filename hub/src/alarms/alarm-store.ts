@@ -1,0 +1,204 @@
+/**
+ * Alarms and their history in the hub's relational database. An alarm is active or cleared,
+ * and acknowledged or not — two independent flags, four states. A trigger while it is active
+ * updates it (last and worst value, count); one after it cleared opens a new alarm. Each
+ * records the rule table, version and standard that raised it.
+ */
+import type { SqlDatabase } from '../registry/sql/sql-database.js';
+import type { AlarmRule, RuleTable, Severity } from './rule-tables.js';
+import type { Transition } from './rule-state.js';
+
+export interface AlarmPoint {
+  seriesKey: string;
+  gatewayId: string;
+  metric: string;
+  location: string | null;
+}
+
+export interface Alarm extends AlarmPoint {
+  id: number;
+  ruleTable: string;
+  tableVersion: string;
+  ruleId: string;
+  standard: string;
+  severity: Severity;
+  active: boolean;
+  acknowledged: boolean;
+  raisedMs: number;
+  lastMs: number;
+  clearedMs: number | null;
+  acknowledgedMs: number | null;
+  acknowledgedBy: string | null;
+  ackComment: string | null;
+  firstValue: number;
+  lastValue: number;
+  worstValue: number;
+  triggers: number;
+}
+
+export interface AlarmHistoryEntry {
+  timeMs: number;
+  what: 'raised' | 'escalated' | 'cleared' | 'acknowledged';
+  value: number | null;
+  actor: string | null;
+  comment: string | null;
+}
+
+export interface AlarmFilter {
+  /** active: not cleared; unacknowledged; open: either (the default a regulator wants); all. */
+  state: 'active' | 'unacknowledged' | 'open' | 'all';
+  severity?: Severity;
+  gatewayId?: string;
+  /** Only alarms of these gateways (a user's scope). */
+  gatewayIds?: readonly string[];
+  limit: number;
+  beforeId?: number;
+}
+
+interface AlarmRow {
+  id: number;
+  rule_table: string;
+  table_version: string;
+  rule_id: string;
+  standard: string;
+  series_key: string;
+  gateway_id: string;
+  metric: string;
+  location: string | null;
+  severity: Severity;
+  active: number;
+  acked: number;
+  raised_ms: number;
+  last_ms: number;
+  cleared_ms: number | null;
+  acked_ms: number | null;
+  acked_by: string | null;
+  ack_comment: string | null;
+  first_value: number;
+  last_value: number;
+  worst_value: number;
+  triggers: number;
+}
+
+const columns =
+  'id, rule_table, table_version, rule_id, standard, series_key, gateway_id, metric, location, severity, active, acked, raised_ms, last_ms, cleared_ms, acked_ms, acked_by, ack_comment, first_value, last_value, worst_value, triggers';
+
+function toAlarm(row: AlarmRow): Alarm {
+  return {
+    id: row.id,
+    ruleTable: row.rule_table,
+    tableVersion: row.table_version,
+    ruleId: row.rule_id,
+    standard: row.standard,
+    seriesKey: row.series_key,
+    gatewayId: row.gateway_id,
+    metric: row.metric,
+    location: row.location,
+    severity: row.severity,
+    active: row.active === 1,
+    acknowledged: row.acked === 1,
+    raisedMs: row.raised_ms,
+    lastMs: row.last_ms,
+    clearedMs: row.cleared_ms,
+    acknowledgedMs: row.acked_ms,
+    acknowledgedBy: row.acked_by,
+    ackComment: row.ack_comment,
+    firstValue: row.first_value,
+    lastValue: row.last_value,
+    worstValue: row.worst_value,
+    triggers: row.triggers,
+  };
+}
+
+/** The worse of two values for a rule: the higher for one raised by a high value, the lower for a low one. */
+function worse(rule: AlarmRule, a: number, b: number): number {
+  return rule.raise.op === '<' || rule.raise.op === '<=' ? Math.min(a, b) : Math.max(a, b);
+}
+
+export class AcknowledgeError extends Error {}
+
+export class AlarmStore {
+  constructor(private readonly db: SqlDatabase) {}
+
+  /** Keeps what a rule's transition changed; returns the alarm still active after it, if one is. */
+  async apply(open: Alarm | undefined, point: AlarmPoint, table: RuleTable, rule: AlarmRule, transition: Transition): Promise<Alarm | undefined> {
+    const { value, timeMs } = transition;
+    if (transition.kind === 'raised') {
+      const id = await this.db.transaction(async (tx) => {
+        const [row] = await tx.query<{ id: number }>(
+          `INSERT INTO alarms (rule_table, table_version, rule_id, standard, series_key, gateway_id, metric, location, severity, active, acked, raised_ms, last_ms, first_value, last_value, worst_value, triggers)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 1, 0, $10, $10, $11, $11, $11, 1) RETURNING id`,
+          [table.table, table.version, rule.id, rule.standard, point.seriesKey, point.gatewayId, point.metric, point.location, transition.severity, timeMs, value],
+        );
+        await tx.query('INSERT INTO alarm_history (alarm_id, time_ms, what, value) VALUES ($1, $2, $3, $4)', [row!.id, timeMs, 'raised', value]);
+        return row!.id;
+      });
+      return this.get(id);
+    }
+    if (!open) return undefined;
+    const worst = worse(rule, open.worstValue, value);
+    const updated: Alarm = { ...open, lastMs: timeMs, lastValue: value, worstValue: worst, triggers: open.triggers + 1 };
+    if (transition.kind === 'repeated') {
+      await this.db.query('UPDATE alarms SET last_ms = $1, last_value = $2, worst_value = $3, triggers = triggers + 1 WHERE id = $4', [timeMs, value, worst, open.id]);
+      return updated;
+    }
+    await this.db.transaction(async (tx) => {
+      if (transition.kind === 'escalated') {
+        await tx.query("UPDATE alarms SET severity = 'critical', last_ms = $1, last_value = $2, worst_value = $3, triggers = triggers + 1 WHERE id = $4", [timeMs, value, worst, open.id]);
+      } else {
+        await tx.query('UPDATE alarms SET active = 0, cleared_ms = $1, last_ms = $1, last_value = $2 WHERE id = $3', [timeMs, value, open.id]);
+      }
+      await tx.query('INSERT INTO alarm_history (alarm_id, time_ms, what, value) VALUES ($1, $2, $3, $4)', [open.id, timeMs, transition.kind, value]);
+    });
+    return transition.kind === 'escalated' ? { ...updated, severity: 'critical' } : undefined;
+  }
+
+  async get(id: number): Promise<Alarm | undefined> {
+    const [row] = await this.db.query<AlarmRow>(`SELECT ${columns} FROM alarms WHERE id = $1`, [id]);
+    return row && toAlarm(row);
+  }
+
+  /** Every active alarm, to take up the rules' state again after a restart. */
+  async active(): Promise<Alarm[]> {
+    return (await this.db.query<AlarmRow>(`SELECT ${columns} FROM alarms WHERE active = 1 ORDER BY id`)).map(toAlarm);
+  }
+
+  async history(id: number): Promise<AlarmHistoryEntry[]> {
+    const rows = await this.db.query<{ time_ms: number; what: AlarmHistoryEntry['what']; value: number | null; actor: string | null; comment: string | null }>(
+      'SELECT time_ms, what, value, actor, comment FROM alarm_history WHERE alarm_id = $1 ORDER BY time_ms, what',
+      [id],
+    );
+    return rows.map((row) => ({ timeMs: row.time_ms, what: row.what, value: row.value, actor: row.actor, comment: row.comment }));
+  }
+
+  async list(filter: AlarmFilter): Promise<Alarm[]> {
+    if (filter.gatewayIds !== undefined && filter.gatewayIds.length === 0) return [];
+    const clauses: string[] = [];
+    const params: Array<string | number> = [];
+    const add = (sql: (p: string) => string, value: string | number) => {
+      params.push(value);
+      clauses.push(sql(`$${params.length}`));
+    };
+    if (filter.state === 'active') clauses.push('active = 1');
+    if (filter.state === 'unacknowledged') clauses.push('acked = 0');
+    if (filter.state === 'open') clauses.push('(active = 1 OR acked = 0)');
+    if (filter.severity !== undefined) add((p) => `severity = ${p}`, filter.severity);
+    if (filter.gatewayId !== undefined) add((p) => `gateway_id = ${p}`, filter.gatewayId);
+    if (filter.gatewayIds !== undefined) clauses.push(`gateway_id IN (${filter.gatewayIds.map((id) => (params.push(id), `$${params.length}`)).join(', ')})`);
+    if (filter.beforeId !== undefined) add((p) => `id < ${p}`, filter.beforeId);
+    params.push(filter.limit);
+    const where = clauses.length > 0 ? `WHERE ${clauses.join(' AND ')}` : '';
+    return (await this.db.query<AlarmRow>(`SELECT ${columns} FROM alarms ${where} ORDER BY id DESC LIMIT $${params.length}`, params)).map(toAlarm);
+  }
+
+  /** Acknowledges an alarm, active or cleared, with who and why; once only. */
+  async acknowledge(id: number, actor: string, comment: string, nowMs: number): Promise<Alarm> {
+    await this.db.transaction(async (tx) => {
+      const [row] = await tx.query<{ acked: number }>('SELECT acked FROM alarms WHERE id = $1', [id]);
+      if (row?.acked === 1) throw new AcknowledgeError(`alarm ${id} is acknowledged already`);
+      await tx.query('UPDATE alarms SET acked = 1, acked_ms = $1, acked_by = $2, ack_comment = $3 WHERE id = $4', [nowMs, actor, comment, id]);
+      await tx.query('INSERT INTO alarm_history (alarm_id, time_ms, what, actor, comment) VALUES ($1, $2, $3, $4, $5)', [id, nowMs, 'acknowledged', actor, comment]);
+    });
+    return (await this.get(id))!;
+  }
+}
