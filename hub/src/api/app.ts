@@ -15,7 +15,9 @@ import type { AlarmStore } from '../alarms/alarm-store.js';
 import type { PointLocations } from '../alarms/point-locations.js';
 import type { RuleTable } from '../alarms/rule-tables.js';
 import type { AuditLog } from '../audit/audit-log.js';
+import type { Coefficients } from '../reports/coefficients.js';
 import { alarmRoutes } from './alarms.js';
+import { reportRoutes } from './reports.js';
 import { pointLocationRoutes } from './point-locations.js';
 import { auditRequests } from '../audit/audit-middleware.js';
 import { auditRoutes } from './audit.js';
@@ -39,6 +41,7 @@ export interface ApiOptions {
   registry: Registry;
   users: UserDirectory;
   audit: AuditLog;
+  coefficients: Coefficients;
   alarms: { store: AlarmStore; tables: readonly RuleTable[]; locations: PointLocations; engine: Pick<AlarmEngine, 'forget'> };
   metricCatalog: MetricCatalog;
   log: Logger;
@@ -70,6 +73,7 @@ export function createApi(options: ApiOptions): OpenAPIHono {
   app.route('/', enterpriseRoutes(registry));
   app.route('/', siteRoutes(registry));
   app.route('/', metricRoutes(options.metricCatalog));
+  app.route('/', reportRoutes({ store, registry, catalog: options.metricCatalog, coefficients: options.coefficients }));
   app.route('/', alarmRoutes(options.alarms.store, options.alarms.tables, now));
   app.route('/', pointLocationRoutes(store, options.alarms.locations, options.alarms.engine));
   serveOpenApiDocument(app);

@@ -9,6 +9,7 @@ const MetricSchema = z
     unit: z.string().openapi({ example: '%' }),
     kind: z.enum(metricKinds),
     energy: z.enum(energyTypes).openapi({ description: 'The energy it counts in energy reports; none when it is no energy consumed' }),
+    reading: z.enum(['counter', 'instant']).openapi({ description: "counter: a meter's running total (reports sum its increments); instant: a level" }),
     meaning: z.string(),
   })
   .openapi('Metric');

@@ -17,6 +17,7 @@ const metricSchema = z
     unit: z.string().min(1),
     kind: z.enum(metricKinds),
     energy: z.enum(energyTypes),
+    reading: z.enum(['counter', 'instant']).describe("counter: a meter's running total, whose increments reports sum; instant: a level"),
     meaning: z.string().min(1),
   })
   .strict();

@@ -52,6 +52,7 @@ describe('the OpenAPI document', () => {
       '/api/v1/metrics',
       '/api/v1/openapi.json',
       '/api/v1/point-locations',
+      '/api/v1/reports/energy',
       '/api/v1/series',
       '/api/v1/series/history',
       '/api/v1/series/latest',
@@ -95,7 +96,8 @@ describe('the OpenAPI document', () => {
         const { responses } = operation;
         const success = Object.keys(responses).find((status) => status.startsWith('2'))!;
         // 204 answers carry no body.
-        if (success !== '204') expect(Object.keys(responses[success]!.content), where).toEqual(['application/json']);
+        const media = path === '/api/v1/reports/energy' ? ['application/json', 'text/csv'] : ['application/json'];
+        if (success !== '204') expect(Object.keys(responses[success]!.content), where).toEqual(media);
         for (const [status, response] of Object.entries(responses).filter(([status]) => status !== success)) {
           expect(response.content['application/problem+json']!.schema.$ref, `${where} ${status}`).toBe('#/components/schemas/Problem');
         }

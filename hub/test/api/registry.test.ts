@@ -125,13 +125,14 @@ describe('sites', () => {
 describe('metric catalog', () => {
   it('lists every metric of hub/data/metric-catalog.yaml with its version', async () => {
     const catalog = await api.json<{ version: string; items: Array<{ name: string; unit: string; energy: string }> }>('/api/v1/metrics');
-    expect(catalog.version).toBe('2026-11-26.1');
+    expect(catalog.version).toBe('2026-11-26.2');
     expect(catalog.items.map((m) => m.name)).toEqual([
       'ch4_concentration', 'co_concentration', 'o2_concentration', 'co2_concentration', 'air_velocity', 'temperature', 'dust_concentration',
       'active_energy_import', 'reactive_energy', 'active_power',
       'raw_coal_consumption', 'natural_gas_consumption', 'diesel_consumption', 'heat_consumption', 'steam_consumption',
       'coal_output', 'coal_sales', 'coal_stock', 'pv_generation', 'wind_generation', 'charging_energy', 'charging_sessions',
     ]);
-    expect(catalog.items.find((m) => m.name === 'active_energy_import')).toMatchObject({ unit: 'kWh', energy: 'electricity' });
+    expect(catalog.items.find((m) => m.name === 'active_energy_import')).toMatchObject({ unit: 'kWh', energy: 'electricity', reading: 'counter' });
+    expect(catalog.items.find((m) => m.name === 'coal_stock')).toMatchObject({ unit: 't', reading: 'instant' });
   });
 });

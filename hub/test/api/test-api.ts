@@ -14,6 +14,7 @@ import { AlarmEngine } from '../../src/alarms/alarm-engine.js';
 import { AlarmStore } from '../../src/alarms/alarm-store.js';
 import { PointLocations } from '../../src/alarms/point-locations.js';
 import { readRuleTables } from '../../src/alarms/rule-tables.js';
+import { readCoefficients } from '../../src/reports/coefficients.js';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import type { Store } from '../../src/store/store.js';
 
@@ -53,7 +54,7 @@ export async function openTestApi(options: { now?: () => number; onlineWindowMs?
   const tables = readRuleTables();
   const engine = new AlarmEngine(store, registry, locations, alarms, tables, log, options.now);
   await engine.start();
-  const app = createApi({ store: options.wrapStore?.(store) ?? store, registry, users, audit, alarms: { store: alarms, tables, locations, engine }, metricCatalog: readMetricCatalog(), log, now: options.now, onlineWindowMs: options.onlineWindowMs });
+  const app = createApi({ store: options.wrapStore?.(store) ?? store, registry, users, audit, alarms: { store: alarms, tables, locations, engine }, coefficients: readCoefficients(), metricCatalog: readMetricCatalog(), log, now: options.now, onlineWindowMs: options.onlineWindowMs });
   const get = (url: string, authorization: string | null = `Bearer ${token}`) =>
     Promise.resolve(app.request(url, { headers: authorization === null ? {} : { Authorization: authorization } }));
   const headers = (authorization: string | null): Record<string, string> => (authorization === null ? {} : { Authorization: authorization });

@@ -1,0 +1,97 @@
+/**
+ * GET /api/v1/reports/energy — the energy, carbon and production report of an enterprise, a
+ * site or a division, for a day, a month or a year, as JSON or CSV, within the caller's scope
+ * (reports/energy-report.ts). Every export is recorded in the audit log.
+ */
+import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
+import type { RegistryView } from '../access/scoped-registry.js';
+import type { MetricCatalog } from '../registry/metric-catalog.js';
+import { regionCodeProblem } from '../registry/region-code.js';
+import type { Coefficients } from '../reports/coefficients.js';
+import { energyReport, ReportError, type ReportScope } from '../reports/energy-report.js';
+import { parsePeriod } from '../reports/periods.js';
+import { reportCsv } from '../reports/report-csv.js';
+import type { Store } from '../store/store.js';
+import { jsonContent } from './json-content.js';
+import { ApiProblem, problemResponses } from './problem.js';
+import { utcOffsetParam } from './time-params.js';
+
+const ReportQuery = z
+  .strictObject({
+    enterprise: z.string().min(1).max(64).optional().openapi({ description: 'An enterprise (credit code): all its sites' }),
+    site: z.coerce.number().int().positive().optional().openapi({ description: 'One site' }),
+    region: z.string().min(1).max(16).optional().openapi({ description: 'A division (GB/T 2260): every site in it and under it' }),
+    period: z.enum(['day', 'month', 'year']),
+    at: z.string().min(1).max(10).openapi({ description: 'The day, month or year: 2026-10-05, 2026-10, 2026', example: '2026-10' }),
+    tz: utcOffsetParam.optional().openapi({ description: 'UTC offset of the period boundaries; default +08:00' }),
+    gridYear: z.string().regex(/^\d{4}$/).optional().openapi({ description: 'Data year of the grid CO2 factor; default the newest in the table' }),
+    gridRegion: z.string().min(1).max(40).optional().openapi({ description: 'national (default), north_china, …' }),
+    naturalGasKgcePerM3: z.coerce.number().optional().openapi({ description: 'kgce per m³ of the gas supplied, 1.1000–1.3300; default 1.3300' }),
+    format: z.enum(['json', 'csv']).optional().openapi({ description: 'json (default) or csv' }),
+  })
+  .superRefine((query, ctx) => {
+    const given = (['enterprise', 'site', 'region'] as const).filter((name) => query[name] !== undefined);
+    if (given.length !== 1) ctx.addIssue({ code: 'custom', path: ['enterprise'], message: `give exactly one of enterprise, site and region (given: ${given.join(', ') || 'none'})` });
+    if (query.region !== undefined) {
+      const problem = regionCodeProblem(query.region);
+      if (problem) ctx.addIssue({ code: 'custom', path: ['region'], message: problem });
+    }
+  });
+
+const LineSchema = z.object({
+  metric: z.string(),
+  energy: z.string(),
+  quantity: z.number(),
+  unit: z.string(),
+  kgcePerUnit: z.number(),
+  coefficientUnit: z.string(),
+  tce: z.number(),
+  tceEqualValue: z.number().nullable(),
+  tco2: z.number().nullable(),
+  series: z.number().int(),
+});
+
+const ReportSchema = z
+  .object({
+    scope: z.record(z.string(), z.unknown()),
+    period: z.object({ kind: z.string(), label: z.string(), fromMs: z.number(), toMs: z.number(), utcOffsetMs: z.number() }),
+    sites: z.number().int(),
+    gateways: z.number().int(),
+    energy: z.array(LineSchema),
+    totals: z.object({ tce: z.number(), tceEqualValue: z.number().nullable(), tco2: z.number() }),
+    production: z.array(z.object({ metric: z.string(), kind: z.string(), quantity: z.number(), unit: z.string(), reading: z.enum(['counter', 'instant']), series: z.number().int() })),
+    sources: z.record(z.string(), z.unknown()).openapi({ description: 'The tables and versions every figure comes from' }),
+  })
+  .openapi('EnergyReport');
+
+const route = createRoute({
+  method: 'get',
+  path: '/api/v1/reports/energy',
+  tags: ['reports'],
+  summary: 'Energy (tce), CO2 and production of an enterprise, site or division',
+  request: { query: ReportQuery },
+  responses: {
+    200: { description: 'The report', content: { ...jsonContent(ReportSchema), 'text/csv': { schema: z.string() } } },
+    ...problemResponses('invalid-parameters', 'unauthorized', 'forbidden', 'not-found', 'internal-error', 'unavailable'),
+  },
+});
+
+export function reportRoutes(deps: { store: Store; registry: RegistryView; catalog: MetricCatalog; coefficients: Coefficients }): OpenAPIHono {
+  const newestGridYear = Object.keys(deps.coefficients.co2.grid).sort().at(-1)!;
+  return new OpenAPIHono().openapi(route, async (c) => {
+    const query = c.req.valid('query');
+    const period = parsePeriod(query.period, query.at, query.tz ?? 8 * 3_600_000);
+    if (typeof period === 'string') throw ApiProblem.invalidParameters([{ name: 'at', in: 'query', detail: period }]);
+    const scope: ReportScope =
+      query.enterprise !== undefined ? { kind: 'enterprise', code: query.enterprise.toUpperCase() } : query.site !== undefined ? { kind: 'site', id: query.site } : { kind: 'region', code: query.region! };
+    try {
+      const report = await energyReport(deps, { scope, period, gridYear: query.gridYear ?? newestGridYear, gridRegion: query.gridRegion ?? 'national', naturalGasKgcePerM3: query.naturalGasKgcePerM3 });
+      if (query.format === 'csv') return c.body(reportCsv(report), 200, { 'Content-Type': 'text/csv; charset=utf-8' });
+      return c.json(report, 200);
+    } catch (error) {
+      if (!(error instanceof ReportError)) throw error;
+      if (error.kind === 'invalid') throw ApiProblem.invalidParameters([{ name: error.field, in: 'query', detail: error.message }]);
+      throw new ApiProblem('not-found', error.message);
+    }
+  });
+}
