@@ -11,6 +11,7 @@ const benchmarks: Record<string, () => Promise<unknown>> = {
   mqtt: () => import('./mqtt.js').then((bench) => bench.run()),
   history: () => import('./history.js').then((bench) => bench.run()),
   latency: () => import('./latency.js').then((bench) => bench.run()),
+  alarms: () => import('./alarms.js').then((bench) => bench.run()),
 };
 
 const requested = process.argv.slice(2);

@@ -10,7 +10,10 @@ export interface SqlDatabase {
   readonly dialect: 'sqlite' | 'postgres';
   /** Rows of a statement; an empty list for one that returns none. */
   query<T extends object>(sql: string, params?: SqlValue[]): Promise<T[]>;
-  /** Runs `work` in one transaction: all of it is committed, or none. */
+  /**
+   * Runs `work` in one transaction: all of it is committed, or none. `work` must query through
+   * the handle it is given: on SQLite the database itself waits for the transaction to end.
+   */
   transaction<T>(work: (db: SqlDatabase) => Promise<T>): Promise<T>;
   close(): Promise<void>;
 }
