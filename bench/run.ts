@@ -12,6 +12,7 @@ const benchmarks: Record<string, () => Promise<unknown>> = {
   history: () => import('./history.js').then((bench) => bench.run()),
   latency: () => import('./latency.js').then((bench) => bench.run()),
   alarms: () => import('./alarms.js').then((bench) => bench.run()),
+  reports: () => import('./reports.js').then((bench) => bench.run()),
 };
 
 const requested = process.argv.slice(2);

@@ -118,10 +118,15 @@ async function quantityOf(store: Store, series: SeriesInfo, metric: Metric, peri
     const [last] = await store.history({ seriesId: series.id, fromMs: period.fromMs, toMs: period.toMs, stepMs: period.toMs - period.fromMs, alignMs: period.fromMs, agg: 'last' });
     return last?.value ?? 0;
   }
-  // The last reading in the 31 days before the period, then the last of each hour in it.
+  // The last reading in the 31 days before the period (else the first in it), then the last of each hour in it.
   const [before] = await store.history({ seriesId: series.id, fromMs: period.fromMs - 31 * day, toMs: period.fromMs, stepMs: 31 * day, alignMs: period.fromMs, agg: 'last' });
+  let baseline = before?.value ?? null;
+  if (baseline === null) {
+    const [first] = await store.rawPoints({ seriesId: series.id, fromMs: period.fromMs, toMs: period.toMs, limit: 1 });
+    baseline = first?.value ?? null;
+  }
   const hours = await store.history({ seriesId: series.id, fromMs: period.fromMs, toMs: period.toMs, stepMs: hour, alignMs: period.fromMs, agg: 'last' });
-  return counterIncrements(before?.value ?? null, hours.map((bucket) => bucket.value));
+  return counterIncrements(baseline, hours.map((bucket) => bucket.value));
 }
 
 export async function energyReport(deps: ReportDependencies, options: ReportOptions): Promise<EnergyReport> {

@@ -38,8 +38,8 @@ beforeEach(async () => {
   await api.registry.assignGateway(works.id, 'gw-b');
   // A: each meter read before, during and after the month.
   await readings('gw-a', point('kwh', 'active_energy_import', 'kWh'), [['2023-09-30T23:00', 50_000], ['2023-10-10T12:00', 90_000], ['2023-10-31T23:00', 150_000], ['2023-11-01T01:00', 151_000]]);
-  // No reading before the month: the first in it is where counting starts.
-  await readings('gw-a', point('coal', 'raw_coal_consumption', 't'), [['2023-10-01T00:30', 1_000], ['2023-10-31T22:00', 1_500]]);
+  // No reading before the month: the first in it (not the last of its hour) is where counting starts.
+  await readings('gw-a', point('coal', 'raw_coal_consumption', 't'), [['2023-10-01T00:30', 1_000], ['2023-10-01T00:50', 1_010], ['2023-10-31T22:00', 1_500]]);
   await readings('gw-a', point('gas', 'natural_gas_consumption', 'm³'), [['2023-09-29T08:00', 10_000], ['2023-10-15T08:00', 30_000]]);
   await readings('gw-a', point('output', 'coal_output', 't'), [['2023-09-30T12:00', 0], ['2023-10-31T20:00', 80_000]]);
   await readings('gw-a', point('stock', 'coal_stock', 't'), [['2023-10-05T08:00', 3_000], ['2023-10-30T08:00', 2_500], ['2023-11-02T08:00', 9_999]]);
