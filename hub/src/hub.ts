@@ -13,6 +13,7 @@ import type { Transport } from './config/hub-settings.js';
 import { openStore } from './store/open-store.js';
 import { readMetricCatalog } from './registry/metric-catalog.js';
 import { openRegistry } from './registry/open-registry.js';
+import { ApiKeys } from './access/api-keys.js';
 import { UserDirectory } from './access/users.js';
 import { AuditLog, defaultAuditRetentionDays } from './audit/audit-log.js';
 import { AuditRetention } from './audit/audit-retention.js';
@@ -84,7 +85,7 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
   const tables = readRuleTables();
   const engine = new AlarmEngine(store, registry, locations, alarmStore, tables, options.log);
   await engine.start();
-  const api = createApi({ store, registry, users, audit, alarms: { store: alarmStore, tables, locations, engine }, coefficients: readCoefficients(), metricCatalog: readMetricCatalog(), log: options.log });
+  const api = createApi({ store, registry, users, apiKeys: new ApiKeys(registry.db), audit, alarms: { store: alarmStore, tables, locations, engine }, coefficients: readCoefficients(), metricCatalog: readMetricCatalog(), log: options.log });
   const http = await serveApi(api, options.http);
   options.log.info('http.listening', { host: options.http.host, port: http.port });
   return {

@@ -11,7 +11,9 @@ export type Role = (typeof roles)[number];
 export type Principal =
   /** The hub's API token (DAVY_HUB_TOKEN, or the generated one): the operator, a platform admin. */
   | { kind: 'hub-token'; role: 'platform_admin' }
-  | { kind: 'user'; userId: number; name: string; role: Role; regions: string[]; enterpriseCode: string | null; mustChangePassword: boolean; sessionDigest: string };
+  | { kind: 'user'; userId: number; name: string; role: Role; regions: string[]; enterpriseCode: string | null; mustChangePassword: boolean; sessionDigest: string }
+  /** An API key for data sharing: reads the routes and enterprises it was given, at its rate. */
+  | { kind: 'api-key'; role: 'api_key'; keyId: number; name: string; routes: string[]; enterpriseCodes: string[]; ratePerMinute: number };
 
 /** What a principal may see: everything, or the gateways, sites and enterprises of its scope. */
 export type AccessScope = { all: true } | { all: false; gatewayIds: ReadonlySet<string>; siteIds: ReadonlySet<number>; enterpriseCodes: ReadonlySet<string> };

@@ -5,7 +5,9 @@ import type { AccessScope, Principal } from './principal.js';
 export async function scopeOf(principal: Principal, registry: Registry): Promise<AccessScope> {
   if (principal.role === 'platform_admin') return { all: true };
   let sites: Site[] = [];
-  if (principal.kind === 'user' && principal.role === 'enterprise' && principal.enterpriseCode !== null) {
+  if (principal.kind === 'api-key') {
+    for (const code of principal.enterpriseCodes) sites.push(...(await registry.sites({ enterpriseCode: code })));
+  } else if (principal.kind === 'user' && principal.role === 'enterprise' && principal.enterpriseCode !== null) {
     sites = await registry.sites({ enterpriseCode: principal.enterpriseCode });
   } else if (principal.kind === 'user' && principal.role === 'regulator') {
     const byId = new Map<number, Site>();
@@ -15,5 +17,6 @@ export async function scopeOf(principal: Principal, registry: Registry): Promise
   // An audit admin sees no data: it reads the audit log only.
   const enterpriseCodes = new Set(sites.map((site) => site.enterpriseCode));
   if (principal.kind === 'user' && principal.role === 'enterprise' && principal.enterpriseCode !== null) enterpriseCodes.add(principal.enterpriseCode);
+  if (principal.kind === 'api-key') for (const code of principal.enterpriseCodes) enterpriseCodes.add(code);
   return { all: false, gatewayIds: new Set(sites.flatMap((site) => site.gateways)), siteIds: new Set(sites.map((site) => site.id)), enterpriseCodes };
 }

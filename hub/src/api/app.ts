@@ -7,7 +7,10 @@ import type { MetricCatalog } from '../registry/metric-catalog.js';
 import type { Registry } from '../registry/registry.js';
 import { ScopedRegistry } from '../access/scoped-registry.js';
 import { ScopedStore } from '../access/scoped-store.js';
+import type { ApiKeys } from '../access/api-keys.js';
+import { RateLimits } from '../access/rate-limit.js';
 import type { UserDirectory } from '../access/users.js';
+import { apiKeyRoutes } from './api-keys.js';
 import type { Store } from '../store/store.js';
 import { isStoreUnavailable } from '../store/store-unavailable.js';
 import type { AlarmEngine } from '../alarms/alarm-engine.js';
@@ -40,6 +43,7 @@ export interface ApiOptions {
   store: Store;
   registry: Registry;
   users: UserDirectory;
+  apiKeys: ApiKeys;
   audit: AuditLog;
   coefficients: Coefficients;
   alarms: { store: AlarmStore; tables: readonly RuleTable[]; locations: PointLocations; engine: Pick<AlarmEngine, 'forget'> };
@@ -56,12 +60,14 @@ export function createApi(options: ApiOptions): OpenAPIHono {
   const app = new OpenAPIHono({ defaultHook: rejectInvalidParameters });
   // Outside authentication, so that refused requests are recorded too.
   app.use('*', auditRequests(options.audit, log));
-  app.use('*', bearerAuth({ store: options.store, users: options.users, registry: options.registry, publicPaths: [healthPath, loginPath] }));
+  const rateLimits = new RateLimits(now);
+  app.use('*', bearerAuth({ store: options.store, users: options.users, apiKeys: options.apiKeys, rateLimits, registry: options.registry, publicPaths: [healthPath, loginPath] }));
   // Every route below reads through these views, limited to the request's scope (access/).
   const store = new ScopedStore(options.store);
   const registry = new ScopedRegistry(options.registry);
   app.route('/', authRoutes(options.users));
   app.route('/', userRoutes(options.users));
+  app.route('/', apiKeyRoutes(options.apiKeys));
   app.route('/', auditRoutes(options.audit));
   app.route('/', healthRoutes(now));
   const presence = { now, onlineWindowMs: options.onlineWindowMs ?? 30_000 };

@@ -26,6 +26,7 @@ const kinds = {
   conflict: { status: 409, title: 'Conflict' },
   'unsupported-media-type': { status: 415, title: 'Unsupported media type' },
   locked: { status: 423, title: 'Account locked' },
+  'too-many-requests': { status: 429, title: 'Too many requests' },
   'internal-error': { status: 500, title: 'Internal server error' },
   unavailable: { status: 503, title: 'Store unavailable' },
 } as const satisfies Record<string, { status: ContentfulStatusCode; title: string }>;
@@ -95,6 +96,7 @@ const responseDescriptions: Record<ProblemKind, string> = {
   conflict: 'It exists already',
   'unsupported-media-type': 'The body is not application/json',
   locked: 'Too many failed logins: the account is locked for a while',
+  'too-many-requests': "The API key's rate is spent; Retry-After says when to try again",
   'internal-error': 'The hub failed to answer; the cause is logged, not returned',
   unavailable: 'The hub cannot reach its database right now; try again after Retry-After seconds',
 };

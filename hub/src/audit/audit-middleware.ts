@@ -47,7 +47,7 @@ export function auditRequests(audit: AuditLog, log: Logger): MiddlewareHandler {
     if (!changes && !exportPaths.has(path)) return;
     const principal = c.get('principal');
     const status = c.res.status;
-    const actor = principal ? (principal.kind === 'user' ? principal.name : 'hub-token') : (c.get('loginName') ?? 'anonymous');
+    const actor = !principal ? (c.get('loginName') ?? 'anonymous') : principal.kind === 'user' ? principal.name : principal.kind === 'api-key' ? `key:${principal.name}` : 'hub-token';
     const url = new URL(c.req.url);
     let result = status < 400 ? 'ok' : String(status);
     if (status >= 400) {

@@ -1,14 +1,16 @@
 /**
  * Bearer authentication for the REST API (RFC 6750), then authorization. Every path under the
  * guard needs a token unless listed as public, so a new route is protected without anyone
- * remembering to. A token is the hub's API token (the operator: a platform admin) or a user's
- * session token (POST /api/v1/auth/login). The request then runs with its principal and scope
+ * remembering to. A token is the hub's API token (the operator: a platform admin), a user's
+ * session token (POST /api/v1/auth/login) or an API key for data sharing (rate-limited). The request then runs with its principal and scope
  * (access/principal.ts), which the API's store and registry views filter by.
  */
 import type { MiddlewareHandler } from 'hono';
 import { refusal } from '../access/permissions.js';
 import { runWithAccess, type Principal } from '../access/principal.js';
 import { scopeOf } from '../access/scope.js';
+import type { ApiKeys } from '../access/api-keys.js';
+import type { RateLimits } from '../access/rate-limit.js';
 import type { UserDirectory } from '../access/users.js';
 import { ApiProblem } from '../api/problem.js';
 import type { Registry } from '../registry/registry.js';
@@ -20,6 +22,8 @@ const realm = 'Bearer realm="davy-hub"';
 export interface BearerAuthOptions {
   store: Store;
   users: UserDirectory;
+  apiKeys: ApiKeys;
+  rateLimits: RateLimits;
   registry: Registry;
   publicPaths: string[];
 }
@@ -29,7 +33,7 @@ export function bearerAuth(options: BearerAuthOptions): MiddlewareHandler {
   const principalOf = async (token: string): Promise<Principal | undefined> => {
     if (!isBearerToken(token)) return undefined;
     if (await options.store.hasTokenDigest(tokenDigest(token))) return { kind: 'hub-token', role: 'platform_admin' };
-    return options.users.authenticate(token);
+    return (await options.users.authenticate(token)) ?? options.apiKeys.authenticate(token);
   };
   return async (c, next) => {
     if (publicPaths.has(c.req.path)) return next();
@@ -47,6 +51,12 @@ export function bearerAuth(options: BearerAuthOptions): MiddlewareHandler {
     c.set('principal', principal);
     const refused = refusal(principal, c.req.method, c.req.path);
     if (refused) throw new ApiProblem('forbidden', refused);
+    if (principal.kind === 'api-key') {
+      const waitSeconds = options.rateLimits.take(principal.keyId, principal.ratePerMinute);
+      if (waitSeconds !== undefined) {
+        throw new ApiProblem('too-many-requests', `API key ${principal.name} may make ${principal.ratePerMinute} requests a minute; try again in ${waitSeconds} s`, { headers: { 'Retry-After': String(waitSeconds) } });
+      }
+    }
     const scope = await scopeOf(principal, options.registry);
     await runWithAccess({ principal, scope }, next);
   };

@@ -177,6 +177,32 @@ const migrations: Migration[] = [
       CREATE TABLE alarm_history (alarm_id bigint NOT NULL REFERENCES alarms (id), time_ms bigint NOT NULL, what text NOT NULL, value float8, actor text, comment text);
       CREATE INDEX alarm_history_by_alarm ON alarm_history (alarm_id);`,
   },
+  {
+    version: 5,
+    // API keys for data sharing (access/api-keys.ts): scoped to routes and enterprises, rate-limited, revocable.
+    sqlite: `
+      CREATE TABLE api_keys (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        name TEXT NOT NULL UNIQUE,
+        key_sha256 TEXT NOT NULL UNIQUE,
+        routes TEXT NOT NULL,
+        enterprises TEXT NOT NULL,
+        rate_per_minute INTEGER NOT NULL,
+        created_ms INTEGER NOT NULL,
+        revoked_ms INTEGER
+      );`,
+    postgres: `
+      CREATE TABLE api_keys (
+        id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+        name text COLLATE "C" NOT NULL UNIQUE,
+        key_sha256 text NOT NULL UNIQUE,
+        routes text NOT NULL,
+        enterprises text NOT NULL,
+        rate_per_minute integer NOT NULL,
+        created_ms bigint NOT NULL,
+        revoked_ms bigint
+      );`,
+  },
 ];
 
 const latest = migrations[migrations.length - 1]!.version;

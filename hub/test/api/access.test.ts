@@ -106,7 +106,7 @@ describe('scopes', () => {
   it('gives an audit admin no data and no user management', async () => {
     const token = await login('auditor');
     expect((await problemOf(await api.get('/api/v1/series', `Bearer ${token}`), 403)).detail).toBe('an audit admin reads the audit log only');
-    expect((await problemOf(await api.get('/api/v1/users', `Bearer ${token}`), 403)).detail).toBe('only a platform admin manages users');
+    expect((await problemOf(await api.get('/api/v1/users', `Bearer ${token}`), 403)).detail).toBe('only a platform admin manages users and API keys');
   });
 });
 

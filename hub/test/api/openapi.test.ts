@@ -39,6 +39,8 @@ describe('the OpenAPI document', () => {
       '/api/v1/alarms',
       '/api/v1/alarms/{id}',
       '/api/v1/alarms/{id}/ack',
+      '/api/v1/api-keys',
+      '/api/v1/api-keys/{id}',
       '/api/v1/audit',
       '/api/v1/auth/login',
       '/api/v1/auth/logout',

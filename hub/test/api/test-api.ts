@@ -8,6 +8,7 @@ import { ensureApiToken } from '../../src/auth/index.js';
 import { readMetricCatalog } from '../../src/registry/metric-catalog.js';
 import { openRegistry } from '../../src/registry/open-registry.js';
 import type { Registry } from '../../src/registry/registry.js';
+import { ApiKeys } from '../../src/access/api-keys.js';
 import { UserDirectory } from '../../src/access/users.js';
 import { AuditLog } from '../../src/audit/audit-log.js';
 import { AlarmEngine } from '../../src/alarms/alarm-engine.js';
@@ -54,7 +55,8 @@ export async function openTestApi(options: { now?: () => number; onlineWindowMs?
   const tables = readRuleTables();
   const engine = new AlarmEngine(store, registry, locations, alarms, tables, log, options.now);
   await engine.start();
-  const app = createApi({ store: options.wrapStore?.(store) ?? store, registry, users, audit, alarms: { store: alarms, tables, locations, engine }, coefficients: readCoefficients(), metricCatalog: readMetricCatalog(), log, now: options.now, onlineWindowMs: options.onlineWindowMs });
+  const apiKeys = new ApiKeys(registry.db, options.now);
+  const app = createApi({ store: options.wrapStore?.(store) ?? store, registry, users, apiKeys, audit, alarms: { store: alarms, tables, locations, engine }, coefficients: readCoefficients(), metricCatalog: readMetricCatalog(), log, now: options.now, onlineWindowMs: options.onlineWindowMs });
   const get = (url: string, authorization: string | null = `Bearer ${token}`) =>
     Promise.resolve(app.request(url, { headers: authorization === null ? {} : { Authorization: authorization } }));
   const headers = (authorization: string | null): Record<string, string> => (authorization === null ? {} : { Authorization: authorization });
