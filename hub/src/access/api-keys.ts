@@ -6,9 +6,9 @@
 import { randomBytes } from 'node:crypto';
 import { creditCodeProblem } from '@davy/runtime';
 import { tokenDigest } from '../auth/token-digest.js';
+import { Refusal } from '../refusal.js';
 import { constraintBroken, type SqlDatabase } from '../registry/sql/sql-database.js';
 import type { Principal } from './principal.js';
-import { AccessError } from './users.js';
 
 /** The routes a key may be given: reads of data, never the registry's or users' changes. */
 export const shareableRoutes = ['/api/v1/series', '/api/v1/series/latest', '/api/v1/series/history', '/api/v1/events', '/api/v1/alarms', '/api/v1/reports/energy', '/api/v1/enterprises', '/api/v1/sites'] as const;
@@ -55,17 +55,17 @@ export class ApiKeys {
 
   /** Makes a key; returns it with its secret, which is never shown again. */
   async create(input: NewApiKey): Promise<{ key: ApiKey; secret: string }> {
-    if (!/^[A-Za-z0-9][A-Za-z0-9._-]{1,63}$/.test(input.name)) throw new AccessError('invalid', 'name', 'is not a key name: 2 to 64 letters, digits, ".", "_" or "-", starting with a letter or digit');
+    if (!/^[A-Za-z0-9][A-Za-z0-9._-]{1,63}$/.test(input.name)) throw new Refusal('invalid', 'name', 'is not a key name: 2 to 64 letters, digits, ".", "_" or "-", starting with a letter or digit');
     const unknownRoute = input.routes.find((route) => !(shareableRoutes as readonly string[]).includes(route));
     if (input.routes.length === 0 || unknownRoute !== undefined) {
-      throw new AccessError('invalid', 'routes', `${unknownRoute === undefined ? 'is empty' : `has ${unknownRoute}, which is not shareable`}: give some of ${shareableRoutes.join(', ')}`);
+      throw new Refusal('invalid', 'routes', `${unknownRoute === undefined ? 'is empty' : `has ${unknownRoute}, which is not shareable`}: give some of ${shareableRoutes.join(', ')}`);
     }
     for (const code of input.enterprises) {
       const problem = creditCodeProblem(code);
-      if (problem) throw new AccessError('invalid', 'enterprises', problem);
+      if (problem) throw new Refusal('invalid', 'enterprises', problem);
     }
-    if (input.enterprises.length === 0) throw new AccessError('invalid', 'enterprises', 'is empty: give the credit codes of the enterprises the key may read');
-    if (!Number.isInteger(input.ratePerMinute) || input.ratePerMinute < 1 || input.ratePerMinute > 60_000) throw new AccessError('invalid', 'ratePerMinute', 'is not a whole number from 1 to 60000');
+    if (input.enterprises.length === 0) throw new Refusal('invalid', 'enterprises', 'is empty: give the credit codes of the enterprises the key may read');
+    if (!Number.isInteger(input.ratePerMinute) || input.ratePerMinute < 1 || input.ratePerMinute > 60_000) throw new Refusal('invalid', 'ratePerMinute', 'is not a whole number from 1 to 60000');
     const secret = `davy_k_${randomBytes(32).toString('base64url')}`;
     try {
       const [row] = await this.db.query<KeyRow>(
@@ -74,7 +74,7 @@ export class ApiKeys {
       );
       return { key: toKey(row!), secret };
     } catch (error) {
-      if (constraintBroken(error) === 'unique') throw new AccessError('conflict', 'name', `there is an API key ${input.name} already`);
+      if (constraintBroken(error) === 'unique') throw new Refusal('conflict', 'name', `there is an API key ${input.name} already`);
       throw error;
     }
   }

@@ -15,6 +15,11 @@ export type Principal =
   /** An API key for data sharing: reads the routes and enterprises it was given, at its rate. */
   | { kind: 'api-key'; role: 'api_key'; keyId: number; name: string; routes: string[]; enterpriseCodes: string[]; ratePerMinute: number };
 
+/** How records (audit log, alarm acknowledgements) name a principal. */
+export function actorOf(principal: Principal): string {
+  return principal.kind === 'user' ? principal.name : principal.kind === 'api-key' ? `key:${principal.name}` : 'hub-token';
+}
+
 /** What a principal may see: everything, or the gateways, sites and enterprises of its scope. */
 export type AccessScope = { all: true } | { all: false; gatewayIds: ReadonlySet<string>; siteIds: ReadonlySet<number>; enterpriseCodes: ReadonlySet<string> };
 

@@ -6,6 +6,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { tokenDigest } from '../auth/token-digest.js';
+import { Refusal } from '../refusal.js';
 import { regionCodeProblem } from '../registry/region-code.js';
 import { constraintBroken, type SqlDatabase } from '../registry/sql/sql-database.js';
 import { generatedPassword, hashPassword, passwordProblem, verifyPassword } from './password.js';
@@ -36,17 +37,6 @@ export interface NewUser {
   password: string;
 }
 
-/** A request about users that cannot be carried out: the field at fault (if one) and why. */
-export class AccessError extends Error {
-  constructor(
-    readonly kind: 'invalid' | 'conflict' | 'unauthorized' | 'locked',
-    readonly field: string,
-    message: string,
-  ) {
-    super(message);
-    this.name = 'AccessError';
-  }
-}
 
 interface UserRow {
   id: number;
@@ -86,23 +76,23 @@ export class UserDirectory {
   ) {}
 
   async createUser(input: NewUser, options: { mustChangePassword?: boolean } = {}): Promise<User> {
-    if (!/^[A-Za-z0-9][A-Za-z0-9._-]{1,63}$/.test(input.name)) throw new AccessError('invalid', 'name', 'is not a user name: 2 to 64 letters, digits, ".", "_" or "-", starting with a letter or digit');
-    if (!roles.includes(input.role)) throw new AccessError('invalid', 'role', `is not one of ${roles.join(', ')}`);
+    if (!/^[A-Za-z0-9][A-Za-z0-9._-]{1,63}$/.test(input.name)) throw new Refusal('invalid', 'name', 'is not a user name: 2 to 64 letters, digits, ".", "_" or "-", starting with a letter or digit');
+    if (!roles.includes(input.role)) throw new Refusal('invalid', 'role', `is not one of ${roles.join(', ')}`);
     const regions = input.regions ?? [];
     const enterpriseCode = input.enterpriseCode ?? null;
     if (input.role === 'regulator') {
-      if (regions.length === 0) throw new AccessError('invalid', 'regions', 'a regulator needs the division codes (GB/T 2260) it oversees, e.g. ["140100"]');
+      if (regions.length === 0) throw new Refusal('invalid', 'regions', 'a regulator needs the division codes (GB/T 2260) it oversees, e.g. ["140100"]');
       for (const region of regions) {
         const problem = regionCodeProblem(region);
-        if (problem) throw new AccessError('invalid', 'regions', `${region} ${problem}`);
+        if (problem) throw new Refusal('invalid', 'regions', `${region} ${problem}`);
       }
     } else if (regions.length > 0) {
-      throw new AccessError('invalid', 'regions', 'only a regulator is scoped to regions');
+      throw new Refusal('invalid', 'regions', 'only a regulator is scoped to regions');
     }
-    if (input.role === 'enterprise' && enterpriseCode === null) throw new AccessError('invalid', 'enterpriseCode', 'an enterprise user needs the credit code of its enterprise');
-    if (input.role !== 'enterprise' && enterpriseCode !== null) throw new AccessError('invalid', 'enterpriseCode', 'only an enterprise user belongs to an enterprise');
+    if (input.role === 'enterprise' && enterpriseCode === null) throw new Refusal('invalid', 'enterpriseCode', 'an enterprise user needs the credit code of its enterprise');
+    if (input.role !== 'enterprise' && enterpriseCode !== null) throw new Refusal('invalid', 'enterpriseCode', 'only an enterprise user belongs to an enterprise');
     const weak = passwordProblem(input.password, input.name);
-    if (weak) throw new AccessError('invalid', 'password', weak);
+    if (weak) throw new Refusal('invalid', 'password', weak);
     const hash = await hashPassword(input.password);
     try {
       const [row] = await this.db.query<UserRow>(
@@ -113,8 +103,8 @@ export class UserDirectory {
       return toUser(row!);
     } catch (error) {
       const broken = constraintBroken(error);
-      if (broken === 'unique') throw new AccessError('conflict', 'name', `there is a user ${input.name} already`);
-      if (broken === 'reference') throw new AccessError('invalid', 'enterpriseCode', `there is no enterprise ${enterpriseCode}: register it first (POST /api/v1/enterprises)`);
+      if (broken === 'unique') throw new Refusal('conflict', 'name', `there is a user ${input.name} already`);
+      if (broken === 'reference') throw new Refusal('invalid', 'enterpriseCode', `there is no enterprise ${enterpriseCode}: register it first (POST /api/v1/enterprises)`);
       throw error;
     }
   }
@@ -134,7 +124,7 @@ export class UserDirectory {
 
   /** A new session for the name and password; a wrong one counts toward the lockout. */
   async login(name: string, password: string): Promise<{ token: string; user: User }> {
-    const wrong = new AccessError('unauthorized', 'password', 'the user name or the password is wrong');
+    const wrong = new Refusal('unauthorized', 'password', 'the user name or the password is wrong');
     const [row] = await this.db.query<UserRow>(`SELECT ${userColumns} FROM users WHERE name = $1`, [name]);
     if (!row) {
       await verifyPassword(password, await this.decoy);
@@ -182,10 +172,10 @@ export class UserDirectory {
   /** Sets a new password; every other session of the user ends. */
   async changePassword(principal: Extract<Principal, { kind: 'user' }>, current: string, next: string): Promise<void> {
     const [row] = await this.db.query<UserRow>(`SELECT ${userColumns} FROM users WHERE id = $1`, [principal.userId]);
-    if (!row || !(await verifyPassword(current, row.password_hash))) throw new AccessError('invalid', 'currentPassword', 'is not the current password');
+    if (!row || !(await verifyPassword(current, row.password_hash))) throw new Refusal('invalid', 'currentPassword', 'is not the current password');
     const weak = passwordProblem(next, row.name);
-    if (weak) throw new AccessError('invalid', 'newPassword', weak);
-    if (next === current) throw new AccessError('invalid', 'newPassword', 'is the current password; choose a new one');
+    if (weak) throw new Refusal('invalid', 'newPassword', weak);
+    if (next === current) throw new Refusal('invalid', 'newPassword', 'is the current password; choose a new one');
     const hash = await hashPassword(next);
     await this.db.transaction(async (tx) => {
       await tx.query('UPDATE users SET password_hash = $1, must_change_password = 0 WHERE id = $2', [hash, row.id]);
@@ -193,7 +183,7 @@ export class UserDirectory {
     });
   }
 
-  private lockedError(untilMs: number): AccessError {
-    return new AccessError('locked', 'name', `the account is locked until ${new Date(untilMs).toISOString()} after ${failuresBeforeLockout} failed logins in a row; try again then, or ask a platform admin`);
+  private lockedError(untilMs: number): Refusal {
+    return new Refusal('locked', 'name', `the account is locked until ${new Date(untilMs).toISOString()} after ${failuresBeforeLockout} failed logins in a row; try again then, or ask a platform admin`);
   }
 }

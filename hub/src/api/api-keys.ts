@@ -1,7 +1,7 @@
 /** /api/v1/api-keys — platform admins make API keys for data sharing (the secret shown once), list and revoke them. */
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import { shareableRoutes, type ApiKey, type ApiKeys } from '../access/api-keys.js';
-import { asAccessProblem } from './access-problem.js';
+import { asProblem } from './refusal-problem.js';
 import { rfc3339, Rfc3339Schema, UnixMsSchema } from './instant.js';
 import { jsonContent } from './json-content.js';
 import { ApiProblem, problemResponses } from './problem.js';
@@ -74,7 +74,7 @@ export function apiKeyRoutes(keys: ApiKeys): OpenAPIHono {
     .openapi(list, async (c) => c.json({ items: (await keys.list()).map(keyOf) }, 200))
     .openapi(create, async (c) => {
       const body = c.req.valid('json');
-      const { key, secret } = await asAccessProblem(() => keys.create({ ...body, enterprises: body.enterprises.map((code) => code.toUpperCase()) }));
+      const { key, secret } = await asProblem(() => keys.create({ ...body, enterprises: body.enterprises.map((code) => code.toUpperCase()) }), 'body');
       return c.json({ ...keyOf(key), secret }, 201);
     })
     .openapi(revoke, async (c) => {

@@ -6,7 +6,7 @@
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import { currentPrincipal, roles } from '../access/principal.js';
 import { sessionIdleMs, type UserDirectory } from '../access/users.js';
-import { asAccessProblem } from './access-problem.js';
+import { asProblem } from './refusal-problem.js';
 import { jsonContent } from './json-content.js';
 import { ApiProblem, problemResponses } from './problem.js';
 
@@ -74,7 +74,7 @@ export function authRoutes(users: UserDirectory): OpenAPIHono {
     .openapi(login, async (c) => {
       const body = c.req.valid('json');
       c.set('loginName', body.name);
-      const { token, user } = await asAccessProblem(() => users.login(body.name, body.password));
+      const { token, user } = await asProblem(() => users.login(body.name, body.password), 'body');
       return c.json(
         { token, idleTimeoutMs: sessionIdleMs, mustChangePassword: user.mustChangePassword, user: { name: user.name, role: user.role, regions: user.regions, enterpriseCode: user.enterpriseCode } },
         200,
@@ -86,7 +86,7 @@ export function authRoutes(users: UserDirectory): OpenAPIHono {
     })
     .openapi(password, async (c) => {
       const body = c.req.valid('json');
-      await asAccessProblem(() => users.changePassword(sessionUser(), body.currentPassword, body.newPassword));
+      await asProblem(() => users.changePassword(sessionUser(), body.currentPassword, body.newPassword), 'body');
       return c.body(null, 204);
     });
 }

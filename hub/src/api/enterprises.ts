@@ -8,7 +8,7 @@ import type { Enterprise } from '../registry/registry.js';
 import { rfc3339, Rfc3339Schema, UnixMsSchema } from './instant.js';
 import { jsonContent } from './json-content.js';
 import { ApiProblem, problemResponses } from './problem.js';
-import { asProblem } from './registry-problem.js';
+import { asProblem } from './refusal-problem.js';
 
 const CreditCodeSchema = z.string().openapi({ description: 'Unified social credit code (GB 32100-2015), 18 characters', example: '91350100M000100Y43' });
 

@@ -8,12 +8,13 @@ import type { RegistryView } from '../access/scoped-registry.js';
 import type { MetricCatalog } from '../registry/metric-catalog.js';
 import { regionCodeProblem } from '../registry/region-code.js';
 import type { Coefficients } from '../reports/coefficients.js';
-import { energyReport, ReportError, type ReportScope } from '../reports/energy-report.js';
+import { energyReport, type ReportScope } from '../reports/energy-report.js';
 import { parsePeriod } from '../reports/periods.js';
 import { reportCsv } from '../reports/report-csv.js';
 import type { Store } from '../store/store.js';
 import { jsonContent } from './json-content.js';
 import { ApiProblem, problemResponses } from './problem.js';
+import { asProblem } from './refusal-problem.js';
 import { utcOffsetParam } from './time-params.js';
 
 const ReportQuery = z
@@ -84,14 +85,9 @@ export function reportRoutes(deps: { store: Store; registry: RegistryView; catal
     if (typeof period === 'string') throw ApiProblem.invalidParameters([{ name: 'at', in: 'query', detail: period }]);
     const scope: ReportScope =
       query.enterprise !== undefined ? { kind: 'enterprise', code: query.enterprise.toUpperCase() } : query.site !== undefined ? { kind: 'site', id: query.site } : { kind: 'region', code: query.region! };
-    try {
-      const report = await energyReport(deps, { scope, period, gridYear: query.gridYear ?? newestGridYear, gridRegion: query.gridRegion ?? 'national', naturalGasKgcePerM3: query.naturalGasKgcePerM3 });
-      if (query.format === 'csv') return c.body(reportCsv(report), 200, { 'Content-Type': 'text/csv; charset=utf-8' });
-      return c.json(report, 200);
-    } catch (error) {
-      if (!(error instanceof ReportError)) throw error;
-      if (error.kind === 'invalid') throw ApiProblem.invalidParameters([{ name: error.field, in: 'query', detail: error.message }]);
-      throw new ApiProblem('not-found', error.message);
-    }
+    const settings = { scope, period, gridYear: query.gridYear ?? newestGridYear, gridRegion: query.gridRegion ?? 'national', naturalGasKgcePerM3: query.naturalGasKgcePerM3 };
+    const report = await asProblem(() => energyReport(deps, settings), 'query');
+    if (query.format === 'csv') return c.body(reportCsv(report), 200, { 'Content-Type': 'text/csv; charset=utf-8' });
+    return c.json(report, 200);
   });
 }

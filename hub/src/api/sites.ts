@@ -9,7 +9,7 @@ import { siteKinds, type Site } from '../registry/registry.js';
 import { rfc3339, Rfc3339Schema, UnixMsSchema } from './instant.js';
 import { jsonContent } from './json-content.js';
 import { ApiProblem, problemResponses } from './problem.js';
-import { asProblem } from './registry-problem.js';
+import { asProblem } from './refusal-problem.js';
 
 const RegionCodeSchema = z.string().openapi({ description: 'Administrative division code (GB/T 2260), six digits', example: '140100' });
 

@@ -2,7 +2,7 @@
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import { roles } from '../access/principal.js';
 import type { User, UserDirectory } from '../access/users.js';
-import { asAccessProblem } from './access-problem.js';
+import { asProblem } from './refusal-problem.js';
 import { rfc3339, Rfc3339Schema, UnixMsSchema } from './instant.js';
 import { jsonContent } from './json-content.js';
 import { problemResponses } from './problem.js';
@@ -63,7 +63,7 @@ export function userRoutes(users: UserDirectory): OpenAPIHono {
     .openapi(list, async (c) => c.json({ items: (await users.users()).map(userOf) }, 200))
     .openapi(create, async (c) => {
       const body = c.req.valid('json');
-      const user = await asAccessProblem(() => users.createUser({ ...body, enterpriseCode: body.enterpriseCode?.toUpperCase() ?? null }));
+      const user = await asProblem(() => users.createUser({ ...body, enterpriseCode: body.enterpriseCode?.toUpperCase() ?? null }), 'body');
       return c.json(userOf(user), 201);
     });
 }

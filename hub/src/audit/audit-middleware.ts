@@ -8,7 +8,7 @@
 import { getConnInfo } from '@hono/node-server/conninfo';
 import type { Context, MiddlewareHandler } from 'hono';
 import { errorMessage, type Logger } from '@davy/runtime';
-import type { Principal } from '../access/principal.js';
+import { actorOf, type Principal } from '../access/principal.js';
 import type { AuditLog } from './audit-log.js';
 
 /** Reads that hand data out of the hub. */
@@ -47,7 +47,7 @@ export function auditRequests(audit: AuditLog, log: Logger): MiddlewareHandler {
     if (!changes && !exportPaths.has(path)) return;
     const principal = c.get('principal');
     const status = c.res.status;
-    const actor = !principal ? (c.get('loginName') ?? 'anonymous') : principal.kind === 'user' ? principal.name : principal.kind === 'api-key' ? `key:${principal.name}` : 'hub-token';
+    const actor = principal ? actorOf(principal) : (c.get('loginName') ?? 'anonymous');
     const url = new URL(c.req.url);
     let result = status < 400 ? 'ok' : String(status);
     if (status >= 400) {

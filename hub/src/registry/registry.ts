@@ -5,6 +5,7 @@
  * open-registry.ts); every input is checked here, whatever route or tool it comes from.
  */
 import { creditCodeProblem } from '@davy/runtime';
+import { Refusal } from '../refusal.js';
 import { regionCodeProblem, regionPrefix } from './region-code.js';
 import { constraintBroken, type SqlDatabase } from './sql/sql-database.js';
 
@@ -43,17 +44,6 @@ export interface SiteFilter {
   regionCode?: string;
 }
 
-/** A request the registry cannot carry out, with the field at fault and what to do. */
-export class RegistryError extends Error {
-  constructor(
-    readonly kind: 'invalid' | 'not-found' | 'conflict',
-    readonly field: string,
-    message: string,
-  ) {
-    super(message);
-    this.name = 'RegistryError';
-  }
-}
 
 interface SiteRow {
   id: number;
@@ -76,14 +66,14 @@ export class Registry {
 
   async createEnterprise(input: { code: string; name: string }): Promise<Enterprise> {
     const problem = creditCodeProblem(input.code);
-    if (problem) throw new RegistryError('invalid', 'code', problem);
+    if (problem) throw new Refusal('invalid', 'code', problem);
     const name = input.name.trim();
-    if (name === '') throw new RegistryError('invalid', 'name', 'is empty; give the enterprise\'s registered name');
+    if (name === '') throw new Refusal('invalid', 'name', 'is empty; give the enterprise\'s registered name');
     const enterprise = { code: input.code, name, createdMs: this.now() };
     try {
       await this.db.query('INSERT INTO enterprises (code, name, created_ms) VALUES ($1, $2, $3)', [enterprise.code, enterprise.name, enterprise.createdMs]);
     } catch (error) {
-      if (constraintBroken(error) === 'unique') throw new RegistryError('conflict', 'code', `enterprise ${input.code} is registered already`);
+      if (constraintBroken(error) === 'unique') throw new Refusal('conflict', 'code', `enterprise ${input.code} is registered already`);
       throw error;
     }
     return enterprise;
@@ -101,11 +91,11 @@ export class Registry {
 
   async createSite(input: NewSite): Promise<Site> {
     const regionProblem = regionCodeProblem(input.regionCode);
-    if (regionProblem) throw new RegistryError('invalid', 'regionCode', regionProblem);
+    if (regionProblem) throw new Refusal('invalid', 'regionCode', regionProblem);
     const name = input.name.trim();
-    if (name === '') throw new RegistryError('invalid', 'name', 'is empty; give the site\'s name');
+    if (name === '') throw new Refusal('invalid', 'name', 'is empty; give the site\'s name');
     if (!(await this.enterprise(input.enterpriseCode))) {
-      throw new RegistryError('invalid', 'enterpriseCode', `there is no enterprise ${input.enterpriseCode}: register it first (POST /api/v1/enterprises)`);
+      throw new Refusal('invalid', 'enterpriseCode', `there is no enterprise ${input.enterpriseCode}: register it first (POST /api/v1/enterprises)`);
     }
     try {
       const [row] = await this.db.query<SiteRow>(
@@ -114,7 +104,7 @@ export class Registry {
       );
       return toSite(row!, []);
     } catch (error) {
-      if (constraintBroken(error) === 'unique') throw new RegistryError('conflict', 'name', `enterprise ${input.enterpriseCode} has a site named "${name}" already`);
+      if (constraintBroken(error) === 'unique') throw new Refusal('conflict', 'name', `enterprise ${input.enterpriseCode} has a site named "${name}" already`);
       throw error;
     }
   }
@@ -152,11 +142,11 @@ export class Registry {
   /** Makes the gateway report for this site (moving it from another site, if it had one). */
   async assignGateway(siteId: number, gatewayId: string): Promise<Site> {
     if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/.test(gatewayId)) {
-      throw new RegistryError('invalid', 'gatewayId', 'is not a gateway id: letters, digits, ".", "_" and "-", starting with a letter or digit, at most 128');
+      throw new Refusal('invalid', 'gatewayId', 'is not a gateway id: letters, digits, ".", "_" and "-", starting with a letter or digit, at most 128');
     }
     await this.db.transaction(async (tx) => {
       const [site] = await tx.query<{ id: number }>('SELECT id FROM sites WHERE id = $1', [siteId]);
-      if (!site) throw new RegistryError('not-found', 'id', `there is no site ${siteId}`);
+      if (!site) throw new Refusal('not-found', 'id', `there is no site ${siteId}`);
       await tx.query(
         'INSERT INTO site_gateways (gateway_id, site_id, assigned_ms) VALUES ($1, $2, $3) ON CONFLICT (gateway_id) DO UPDATE SET site_id = excluded.site_id, assigned_ms = excluded.assigned_ms',
         [gatewayId, siteId, this.now()],

@@ -9,6 +9,7 @@
 import type { RegistryView } from '../access/scoped-registry.js';
 import type { Metric, MetricCatalog } from '../registry/metric-catalog.js';
 import type { Site } from '../registry/registry.js';
+import { Refusal } from '../refusal.js';
 import type { SeriesInfo, Store } from '../store/store.js';
 import { fuelCo2KgPerUnit, type Coefficients } from './coefficients.js';
 import { counterIncrements } from './counter-increments.js';
@@ -67,15 +68,6 @@ export interface EnergyReport {
   };
 }
 
-export class ReportError extends Error {
-  constructor(
-    readonly kind: 'invalid' | 'not-found',
-    readonly field: string,
-    message: string,
-  ) {
-    super(message);
-  }
-}
 
 /** Units a metric is read in, to the unit its coefficient is per. */
 const conversions: Record<string, Record<string, number>> = { t: { kg: 1000 }, GJ: { MJ: 1000 } };
@@ -100,15 +92,15 @@ export interface ReportDependencies {
 async function sitesOf(registry: RegistryView, scope: ReportScope): Promise<Site[]> {
   if (scope.kind === 'site') {
     const site = await registry.site(scope.id);
-    if (!site) throw new ReportError('not-found', 'site', `there is no site ${scope.id}`);
+    if (!site) throw new Refusal('not-found', 'site', `there is no site ${scope.id}`);
     return [site];
   }
   if (scope.kind === 'enterprise') {
-    if (!(await registry.enterprise(scope.code))) throw new ReportError('not-found', 'enterprise', `there is no enterprise ${scope.code}`);
+    if (!(await registry.enterprise(scope.code))) throw new Refusal('not-found', 'enterprise', `there is no enterprise ${scope.code}`);
     return registry.sites({ enterpriseCode: scope.code });
   }
   const sites = await registry.sites({ regionCode: scope.code });
-  if (sites.length === 0) throw new ReportError('not-found', 'region', `no site of yours lies in division ${scope.code}`);
+  if (sites.length === 0) throw new Refusal('not-found', 'region', `no site of yours lies in division ${scope.code}`);
   return sites;
 }
 
@@ -132,12 +124,12 @@ async function quantityOf(store: Store, series: SeriesInfo, metric: Metric, peri
 export async function energyReport(deps: ReportDependencies, options: ReportOptions): Promise<EnergyReport> {
   const { standardCoal, co2 } = deps.coefficients;
   const gridYear = co2.grid[options.gridYear];
-  if (!gridYear) throw new ReportError('invalid', 'gridYear', `has no grid factors; the tables hold ${Object.keys(co2.grid).join(', ')}`);
+  if (!gridYear) throw new Refusal('invalid', 'gridYear', `has no grid factors; the tables hold ${Object.keys(co2.grid).join(', ')}`);
   const kgCo2PerKwh = gridYear[options.gridRegion];
-  if (kgCo2PerKwh === undefined) throw new ReportError('invalid', 'gridRegion', `has no ${options.gridYear} grid factor; there are ${Object.keys(gridYear).join(', ')}`);
+  if (kgCo2PerKwh === undefined) throw new Refusal('invalid', 'gridRegion', `has no ${options.gridYear} grid factor; there are ${Object.keys(gridYear).join(', ')}`);
   const gas = standardCoal.energies.natural_gas;
   if (options.naturalGasKgcePerM3 !== undefined && gas?.range && (options.naturalGasKgcePerM3 < gas.range[0] || options.naturalGasKgcePerM3 > gas.range[1])) {
-    throw new ReportError('invalid', 'naturalGasKgcePerM3', `is outside ${gas.range[0]}–${gas.range[1]} kgce/m³ (GB/T 2589-2020)`);
+    throw new Refusal('invalid', 'naturalGasKgcePerM3', `is outside ${gas.range[0]}–${gas.range[1]} kgce/m³ (GB/T 2589-2020)`);
   }
 
   const sites = await sitesOf(deps.registry, options.scope);

@@ -10,7 +10,8 @@ import { createLogger } from '@davy/runtime';
 import { tempDir, TestPostgres } from '@davy/runtime/testing';
 import { AuditLog } from '../../src/audit/audit-log.js';
 import { openRegistry } from '../../src/registry/open-registry.js';
-import { RegistryError, type Registry } from '../../src/registry/registry.js';
+import { Refusal } from '../../src/refusal.js';
+import type { Registry } from '../../src/registry/registry.js';
 import type { StoreLocation } from '../../src/store/store-location.js';
 
 const log = createLogger({ component: 'test', level: 'error' });
@@ -26,18 +27,18 @@ function registryContract(engine: string, location: () => Promise<{ store: Store
     it('keeps enterprises and sites, refuses doubles and dangling references, and finds sites by division', async () => {
       const { registry, again } = await open();
       await registry.createEnterprise({ code, name: 'Example' });
-      await expect(registry.createEnterprise({ code, name: 'Again' })).rejects.toThrow(new RegistryError('conflict', 'code', `enterprise ${code} is registered already`));
+      await expect(registry.createEnterprise({ code, name: 'Again' })).rejects.toThrow(new Refusal('conflict', 'code', `enterprise ${code} is registered already`));
       const site = (name: string, regionCode: string) => registry.createSite({ enterpriseCode: code, name, kind: 'coal_mine', regionCode, location: null });
       const [a, b] = [await site('A', '140105'), await site('B', '140200')];
       expect([a.id, b.id]).toEqual([1, 2]);
-      await expect(site('A', '140100')).rejects.toThrow(new RegistryError('conflict', 'name', `enterprise ${code} has a site named "A" already`));
-      await expect(registry.createSite({ enterpriseCode: '91110000600037341L', name: 'X', kind: 'other', regionCode: '110101', location: null })).rejects.toThrow(RegistryError);
+      await expect(site('A', '140100')).rejects.toThrow(new Refusal('conflict', 'name', `enterprise ${code} has a site named "A" already`));
+      await expect(registry.createSite({ enterpriseCode: '91110000600037341L', name: 'X', kind: 'other', regionCode: '110101', location: null })).rejects.toThrow(Refusal);
       expect((await registry.sites({ regionCode: '140100' })).map((s) => s.name)).toEqual(['A']);
       expect((await registry.sites({ regionCode: '140000' })).map((s) => s.name)).toEqual(['A', 'B']);
       await registry.assignGateway(a.id, 'gw-1');
       expect((await registry.assignGateway(b.id, 'gw-1')).gateways).toEqual(['gw-1']);
       expect((await registry.site(a.id))!.gateways).toEqual([]);
-      await expect(registry.assignGateway(99, 'gw-1')).rejects.toThrow(new RegistryError('not-found', 'id', 'there is no site 99'));
+      await expect(registry.assignGateway(99, 'gw-1')).rejects.toThrow(new Refusal('not-found', 'id', 'there is no site 99'));
       await registry.close();
       // Opened again: the migrations are not applied twice, and everything is there.
       const reopened = await again();
