@@ -22,6 +22,7 @@ import { AlarmStore } from './alarms/alarm-store.js';
 import { PointLocations } from './alarms/point-locations.js';
 import { readRuleTables } from './alarms/rule-tables.js';
 import { readCoefficients } from './reports/coefficients.js';
+import { readQualityTargets } from './reports/quality-report.js';
 import type { StoreLocation } from './store/store-location.js';
 import type { HostPort } from '@davy/runtime';
 
@@ -85,7 +86,7 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
   const tables = readRuleTables();
   const engine = new AlarmEngine(store, registry, locations, alarmStore, tables, options.log);
   await engine.start();
-  const api = createApi({ store, registry, users, apiKeys: new ApiKeys(registry.db), audit, alarms: { store: alarmStore, tables, locations, engine }, coefficients: readCoefficients(), metricCatalog: readMetricCatalog(), log: options.log });
+  const api = createApi({ store, registry, users, apiKeys: new ApiKeys(registry.db), audit, alarms: { store: alarmStore, tables, locations, engine }, coefficients: readCoefficients(), qualityTargets: readQualityTargets(), metricCatalog: readMetricCatalog(), log: options.log });
   const http = await serveApi(api, options.http);
   options.log.info('http.listening', { host: options.http.host, port: http.port });
   return {

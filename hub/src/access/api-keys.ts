@@ -11,7 +11,7 @@ import { constraintBroken, type SqlDatabase } from '../registry/sql/sql-database
 import type { Principal } from './principal.js';
 
 /** The routes a key may be given: reads of data, never the registry's or users' changes. */
-export const shareableRoutes = ['/api/v1/series', '/api/v1/series/latest', '/api/v1/series/history', '/api/v1/events', '/api/v1/alarms', '/api/v1/reports/energy', '/api/v1/enterprises', '/api/v1/sites'] as const;
+export const shareableRoutes = ['/api/v1/series', '/api/v1/series/latest', '/api/v1/series/history', '/api/v1/events', '/api/v1/alarms', '/api/v1/reports/energy', '/api/v1/reports/quality', '/api/v1/enterprises', '/api/v1/sites'] as const;
 
 export interface ApiKey {
   id: number;

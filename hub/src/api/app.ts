@@ -19,6 +19,7 @@ import type { PointLocations } from '../alarms/point-locations.js';
 import type { RuleTable } from '../alarms/rule-tables.js';
 import type { AuditLog } from '../audit/audit-log.js';
 import type { Coefficients } from '../reports/coefficients.js';
+import type { QualityTargets } from '../reports/quality-report.js';
 import { alarmRoutes } from './alarms.js';
 import { reportRoutes } from './reports.js';
 import { pointLocationRoutes } from './point-locations.js';
@@ -46,6 +47,7 @@ export interface ApiOptions {
   apiKeys: ApiKeys;
   audit: AuditLog;
   coefficients: Coefficients;
+  qualityTargets: QualityTargets;
   alarms: { store: AlarmStore; tables: readonly RuleTable[]; locations: PointLocations; engine: Pick<AlarmEngine, 'forget'> };
   metricCatalog: MetricCatalog;
   log: Logger;
@@ -79,7 +81,7 @@ export function createApi(options: ApiOptions): OpenAPIHono {
   app.route('/', enterpriseRoutes(registry));
   app.route('/', siteRoutes(registry));
   app.route('/', metricRoutes(options.metricCatalog));
-  app.route('/', reportRoutes({ store, registry, catalog: options.metricCatalog, coefficients: options.coefficients }));
+  app.route('/', reportRoutes({ store, registry, catalog: options.metricCatalog, coefficients: options.coefficients, targets: options.qualityTargets, now }));
   app.route('/', alarmRoutes(options.alarms.store, options.alarms.tables, now));
   app.route('/', pointLocationRoutes(store, options.alarms.locations, options.alarms.engine));
   serveOpenApiDocument(app);

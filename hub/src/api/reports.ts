@@ -9,7 +9,8 @@ import type { MetricCatalog } from '../registry/metric-catalog.js';
 import { regionCodeProblem } from '../registry/region-code.js';
 import type { Coefficients } from '../reports/coefficients.js';
 import { energyReport, type ReportScope } from '../reports/energy-report.js';
-import { parsePeriod } from '../reports/periods.js';
+import { parsePeriod, type Period } from '../reports/periods.js';
+import { qualityReport, type QualityTargets } from '../reports/quality-report.js';
 import { reportCsv } from '../reports/report-csv.js';
 import type { Store } from '../store/store.js';
 import { jsonContent } from './json-content.js';
@@ -17,27 +18,45 @@ import { ApiProblem, problemResponses } from './problem.js';
 import { asProblem } from './refusal-problem.js';
 import { utcOffsetParam } from './time-params.js';
 
+/** What every report is of: one enterprise, site or division, and a period. */
+const scopeAndPeriod = {
+  enterprise: z.string().min(1).max(64).optional().openapi({ description: 'An enterprise (credit code): all its sites' }),
+  site: z.coerce.number().int().positive().optional().openapi({ description: 'One site' }),
+  region: z.string().min(1).max(16).optional().openapi({ description: 'A division (GB/T 2260): every site in it and under it' }),
+  period: z.enum(['day', 'month', 'year']),
+  at: z.string().min(1).max(10).openapi({ description: 'The day, month or year: 2026-10-05, 2026-10, 2026', example: '2026-10' }),
+  tz: utcOffsetParam.optional().openapi({ description: 'UTC offset of the period boundaries; default +08:00' }),
+};
+
+function checkScope(query: { enterprise?: string; site?: number; region?: string }, ctx: z.RefinementCtx): void {
+  const given = (['enterprise', 'site', 'region'] as const).filter((name) => query[name] !== undefined);
+  if (given.length !== 1) ctx.addIssue({ code: 'custom', path: ['enterprise'], message: `give exactly one of enterprise, site and region (given: ${given.join(', ') || 'none'})` });
+  if (query.region !== undefined) {
+    const problem = regionCodeProblem(query.region);
+    if (problem) ctx.addIssue({ code: 'custom', path: ['region'], message: problem });
+  }
+}
+
 const ReportQuery = z
   .strictObject({
-    enterprise: z.string().min(1).max(64).optional().openapi({ description: 'An enterprise (credit code): all its sites' }),
-    site: z.coerce.number().int().positive().optional().openapi({ description: 'One site' }),
-    region: z.string().min(1).max(16).optional().openapi({ description: 'A division (GB/T 2260): every site in it and under it' }),
-    period: z.enum(['day', 'month', 'year']),
-    at: z.string().min(1).max(10).openapi({ description: 'The day, month or year: 2026-10-05, 2026-10, 2026', example: '2026-10' }),
-    tz: utcOffsetParam.optional().openapi({ description: 'UTC offset of the period boundaries; default +08:00' }),
+    ...scopeAndPeriod,
     gridYear: z.string().regex(/^\d{4}$/).optional().openapi({ description: 'Data year of the grid CO2 factor; default the newest in the table' }),
     gridRegion: z.string().min(1).max(40).optional().openapi({ description: 'national (default), north_china, …' }),
     naturalGasKgcePerM3: z.coerce.number().optional().openapi({ description: 'kgce per m³ of the gas supplied, 1.1000–1.3300; default 1.3300' }),
     format: z.enum(['json', 'csv']).optional().openapi({ description: 'json (default) or csv' }),
   })
-  .superRefine((query, ctx) => {
-    const given = (['enterprise', 'site', 'region'] as const).filter((name) => query[name] !== undefined);
-    if (given.length !== 1) ctx.addIssue({ code: 'custom', path: ['enterprise'], message: `give exactly one of enterprise, site and region (given: ${given.join(', ') || 'none'})` });
-    if (query.region !== undefined) {
-      const problem = regionCodeProblem(query.region);
-      if (problem) ctx.addIssue({ code: 'custom', path: ['region'], message: problem });
-    }
-  });
+  .superRefine(checkScope);
+
+const QualityQuery = z.strictObject(scopeAndPeriod).superRefine(checkScope);
+
+/** The scope and period a report query names; a period that does not exist is a 400 naming `at`. */
+function scopeAndPeriodOf(query: z.infer<typeof QualityQuery>): { scope: ReportScope; period: Period } {
+  const period = parsePeriod(query.period, query.at, query.tz ?? 8 * 3_600_000);
+  if (typeof period === 'string') throw ApiProblem.invalidParameters([{ name: 'at', in: 'query', detail: period }]);
+  const scope: ReportScope =
+    query.enterprise !== undefined ? { kind: 'enterprise', code: query.enterprise.toUpperCase() } : query.site !== undefined ? { kind: 'site', id: query.site } : { kind: 'region', code: query.region! };
+  return { scope, period };
+}
 
 const LineSchema = z.object({
   metric: z.string(),
@@ -77,14 +96,26 @@ const route = createRoute({
   },
 });
 
-export function reportRoutes(deps: { store: Store; registry: RegistryView; catalog: MetricCatalog; coefficients: Coefficients }): OpenAPIHono {
+const qualityRoute = createRoute({
+  method: 'get',
+  path: '/api/v1/reports/quality',
+  tags: ['reports'],
+  summary: 'Data quality of an enterprise, site or division: completeness, gaps, clock skew',
+  request: { query: QualityQuery },
+  responses: {
+    200: { description: 'The report', content: jsonContent(z.record(z.string(), z.unknown()).openapi('QualityReport')) },
+    ...problemResponses('invalid-parameters', 'unauthorized', 'forbidden', 'not-found', 'internal-error', 'unavailable'),
+  },
+});
+
+export function reportRoutes(deps: { store: Store; registry: RegistryView; catalog: MetricCatalog; coefficients: Coefficients; targets: QualityTargets; now: () => number }): OpenAPIHono {
   const newestGridYear = Object.keys(deps.coefficients.co2.grid).sort().at(-1)!;
-  return new OpenAPIHono().openapi(route, async (c) => {
+  return new OpenAPIHono().openapi(qualityRoute, async (c) => {
+    const { scope, period } = scopeAndPeriodOf(c.req.valid('query'));
+    return c.json(await asProblem(() => qualityReport(deps, { scope, period, nowMs: deps.now() }), 'query'), 200);
+  }).openapi(route, async (c) => {
     const query = c.req.valid('query');
-    const period = parsePeriod(query.period, query.at, query.tz ?? 8 * 3_600_000);
-    if (typeof period === 'string') throw ApiProblem.invalidParameters([{ name: 'at', in: 'query', detail: period }]);
-    const scope: ReportScope =
-      query.enterprise !== undefined ? { kind: 'enterprise', code: query.enterprise.toUpperCase() } : query.site !== undefined ? { kind: 'site', id: query.site } : { kind: 'region', code: query.region! };
+    const { scope, period } = scopeAndPeriodOf(query);
     const settings = { scope, period, gridYear: query.gridYear ?? newestGridYear, gridRegion: query.gridRegion ?? 'national', naturalGasKgcePerM3: query.naturalGasKgcePerM3 };
     const report = await asProblem(() => energyReport(deps, settings), 'query');
     if (query.format === 'csv') return c.body(reportCsv(report), 200, { 'Content-Type': 'text/csv; charset=utf-8' });

@@ -12,7 +12,7 @@ import { actorOf, type Principal } from '../access/principal.js';
 import type { AuditLog } from './audit-log.js';
 
 /** Reads that hand data out of the hub. */
-const exportPaths = new Set(['/api/v1/series/history', '/api/v1/audit', '/api/v1/reports/energy']);
+const exportPaths = new Set(['/api/v1/series/history', '/api/v1/audit', '/api/v1/reports/energy', '/api/v1/reports/quality']);
 
 /** What the request's handlers tell the audit log: the principal, and the name a login tried. */
 declare module 'hono' {

@@ -89,7 +89,7 @@ export interface ReportDependencies {
   coefficients: Coefficients;
 }
 
-async function sitesOf(registry: RegistryView, scope: ReportScope): Promise<Site[]> {
+export async function sitesOf(registry: RegistryView, scope: ReportScope): Promise<Site[]> {
   if (scope.kind === 'site') {
     const site = await registry.site(scope.id);
     if (!site) throw new Refusal('not-found', 'site', `there is no site ${scope.id}`);

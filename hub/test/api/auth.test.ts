@@ -13,6 +13,7 @@ const methane = { device: 'ch4-1', point: 'ch4', metric: 'ch4_concentration', un
 const validQueries: Record<string, string> = {
   '/api/v1/series/history': '?key=gw-1/ch4-1/ch4&from=0&to=1000',
   '/api/v1/reports/energy': '?region=140000&period=month&at=2026-10',
+  '/api/v1/reports/quality': '?region=140000&period=month&at=2026-10',
 };
 
 /** Path parameters of the registry the tests below make (beforeEach). */
@@ -56,7 +57,7 @@ describe('bearer authentication', () => {
     const served = api.app.routes.filter((route) => route.method !== 'ALL').map((route) => `${route.method} ${route.path}`);
     const described = documented.map((operation) => `${operation.method.toUpperCase()} ${operation.path.replace(/\{(\w+)\}/g, ':$1')}`);
     expect([...new Set(served)].sort()).toEqual(described.sort());
-    expect(described).toHaveLength(31);
+    expect(described).toHaveLength(32);
   });
 
   it('answers 401 with WWW-Authenticate on every route but health, without a token', async () => {

@@ -55,6 +55,7 @@ describe('the OpenAPI document', () => {
       '/api/v1/openapi.json',
       '/api/v1/point-locations',
       '/api/v1/reports/energy',
+      '/api/v1/reports/quality',
       '/api/v1/series',
       '/api/v1/series/history',
       '/api/v1/series/latest',

@@ -16,6 +16,7 @@ import { AlarmStore } from '../../src/alarms/alarm-store.js';
 import { PointLocations } from '../../src/alarms/point-locations.js';
 import { readRuleTables } from '../../src/alarms/rule-tables.js';
 import { readCoefficients } from '../../src/reports/coefficients.js';
+import { readQualityTargets } from '../../src/reports/quality-report.js';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import type { Store } from '../../src/store/store.js';
 
@@ -56,7 +57,7 @@ export async function openTestApi(options: { now?: () => number; onlineWindowMs?
   const engine = new AlarmEngine(store, registry, locations, alarms, tables, log, options.now);
   await engine.start();
   const apiKeys = new ApiKeys(registry.db, options.now);
-  const app = createApi({ store: options.wrapStore?.(store) ?? store, registry, users, apiKeys, audit, alarms: { store: alarms, tables, locations, engine }, coefficients: readCoefficients(), metricCatalog: readMetricCatalog(), log, now: options.now, onlineWindowMs: options.onlineWindowMs });
+  const app = createApi({ store: options.wrapStore?.(store) ?? store, registry, users, apiKeys, audit, alarms: { store: alarms, tables, locations, engine }, coefficients: readCoefficients(), qualityTargets: readQualityTargets(), metricCatalog: readMetricCatalog(), log, now: options.now, onlineWindowMs: options.onlineWindowMs });
   const get = (url: string, authorization: string | null = `Bearer ${token}`) =>
     Promise.resolve(app.request(url, { headers: authorization === null ? {} : { Authorization: authorization } }));
   const headers = (authorization: string | null): Record<string, string> => (authorization === null ? {} : { Authorization: authorization });

@@ -11,6 +11,8 @@ export interface TestPoint {
   point: string;
   metric: string;
   unit: string;
+  /** The read interval it is defined with; 1 s unless given. */
+  intervalMs?: number;
 }
 
 export interface TestSample {
@@ -41,7 +43,7 @@ export class TestGateway {
     return `${this.id}/${point.device}/${point.point}`;
   }
 
-  async send(batch: { samples?: TestSample[]; events?: TestEvent[]; receivedAtMs?: number; sentAtMs?: number }): Promise<void> {
+  async send(batch: { samples?: TestSample[]; events?: TestEvent[]; gaps?: Array<{ dropped: number; firstTimeMs: number; lastTimeMs: number }>; receivedAtMs?: number; sentAtMs?: number }): Promise<void> {
     const receivedAtMs = batch.receivedAtMs ?? Date.now();
     const definitions: SeriesDefinition[] = [];
     const localId = (point: TestPoint): number => {
@@ -50,7 +52,7 @@ export class TestGateway {
       if (id === undefined) {
         id = this.localIds.size + 1;
         this.localIds.set(key, id);
-        definitions.push({ localId: id, key, device: point.device, point: point.point, metric: point.metric, unit: point.unit, intervalMs: 1000 });
+        definitions.push({ localId: id, key, device: point.device, point: point.point, metric: point.metric, unit: point.unit, intervalMs: point.intervalMs ?? 1000 });
       }
       return id;
     };
@@ -79,7 +81,11 @@ export class TestGateway {
           timeMs: event.timeMs,
           bodyJson: JSON.stringify(event.body ?? {}),
         })),
-        gaps: [],
+        gaps: (batch.gaps ?? []).map((gap) => {
+          const firstDroppedSeq = this.seq + 1;
+          this.seq += gap.dropped + 1;
+          return { seq: this.seq, firstDroppedSeq, lastDroppedSeq: firstDroppedSeq + gap.dropped - 1, dropped: gap.dropped, firstTimeMs: gap.firstTimeMs, lastTimeMs: gap.lastTimeMs };
+        }),
         malformed: [],
         refusedSeries: [],
       },

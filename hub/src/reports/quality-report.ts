@@ -1,0 +1,106 @@
+/**
+ * The data-quality report of an enterprise, a site or a division for a day, a month or a year:
+ * per series, the valid samples received against those its read interval makes expected
+ * (completeness, against the target of hub/data/quality-targets.yaml); per enterprise, the
+ * same summed; per gateway, the gaps its outbox reported (records it had to drop) and its
+ * clock's skew at the last batch. A period not over yet is measured up to now.
+ */
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { YamlFile } from '@davy/runtime';
+import { z } from 'zod';
+import type { RegistryView } from '../access/scoped-registry.js';
+import type { Store } from '../store/store.js';
+import { sitesOf, type ReportScope } from './energy-report.js';
+import type { Period } from './periods.js';
+
+const targetsSchema = z.strictObject({
+  table: z.string().min(1),
+  version: z.string().min(1),
+  completeness: z.strictObject({ target: z.number().gt(0).max(1), standard: z.string().min(1) }),
+});
+export type QualityTargets = z.output<typeof targetsSchema>;
+
+export function readQualityTargets(file = fileURLToPath(new URL('../../data/quality-targets.yaml', import.meta.url))): QualityTargets {
+  return YamlFile.read(path.resolve(file), 'quality targets').validate(targetsSchema, 'quality targets');
+}
+
+export interface SeriesQuality {
+  key: string;
+  gatewayId: string;
+  metric: string;
+  intervalMs: number;
+  expected: number;
+  received: number;
+  completeness: number;
+  meetsTarget: boolean;
+}
+
+export interface QualityReport {
+  scope: ReportScope;
+  period: { kind: string; label: string; fromMs: number; toMs: number; measuredToMs: number };
+  target: { completeness: number; table: string; version: string; standard: string };
+  series: SeriesQuality[];
+  enterprises: Array<{ code: string; expected: number; received: number; completeness: number | null; meetsTarget: boolean | null }>;
+  gateways: Array<{ id: string; gaps: number; droppedRecords: number; clockSkewMs: number | null }>;
+  /** Series pushed by their devices (no read interval): received, but nothing expected of them. */
+  unmeasured: number;
+}
+
+export async function qualityReport(
+  deps: { store: Store; registry: RegistryView; targets: QualityTargets },
+  options: { scope: ReportScope; period: Period; nowMs: number },
+): Promise<QualityReport> {
+  const { store, targets } = deps;
+  const { period } = options;
+  const measuredToMs = Math.max(period.fromMs, Math.min(period.toMs, options.nowMs));
+  const sites = await sitesOf(deps.registry, options.scope);
+  const enterpriseOf = new Map<string, string>();
+  for (const site of sites) for (const gateway of site.gateways) enterpriseOf.set(gateway, site.enterpriseCode);
+  const gatewayIds = [...enterpriseOf.keys()].sort();
+
+  const series: SeriesQuality[] = [];
+  let unmeasured = 0;
+  for (const gatewayId of gatewayIds) {
+    for (const info of await store.series({ gatewayId })) {
+      if (info.intervalMs <= 0) {
+        unmeasured += 1;
+        continue;
+      }
+      const expected = Math.floor((measuredToMs - period.fromMs) / info.intervalMs);
+      const [bucket] = measuredToMs > period.fromMs ? await store.history({ seriesId: info.id, fromMs: period.fromMs, toMs: measuredToMs, stepMs: measuredToMs - period.fromMs, alignMs: period.fromMs, agg: 'count' }) : [];
+      const received = bucket?.count ?? 0;
+      const completeness = expected === 0 ? 1 : Math.min(1, received / expected);
+      series.push({ key: info.key, gatewayId, metric: info.metric, intervalMs: info.intervalMs, expected, received, completeness, meetsTarget: completeness >= targets.completeness.target });
+    }
+  }
+
+  const byEnterprise = new Map<string, { expected: number; received: number }>();
+  for (const site of sites) byEnterprise.set(site.enterpriseCode, byEnterprise.get(site.enterpriseCode) ?? { expected: 0, received: 0 });
+  for (const line of series) {
+    const sum = byEnterprise.get(enterpriseOf.get(line.gatewayId)!)!;
+    sum.expected += line.expected;
+    sum.received += Math.min(line.received, line.expected);
+  }
+  const enterprises = [...byEnterprise].sort(([a], [b]) => (a < b ? -1 : 1)).map(([code, sum]) => {
+    const completeness = sum.expected === 0 ? null : sum.received / sum.expected;
+    return { code, expected: sum.expected, received: sum.received, completeness, meetsTarget: completeness === null ? null : completeness >= targets.completeness.target };
+  });
+
+  const gaps = gatewayIds.length === 0 ? [] : await store.events({ type: 'outbox.gap', gatewayIds, fromMs: period.fromMs, toMs: measuredToMs, limit: 100_000 });
+  const skew = new Map((await store.gateways()).map((gateway) => [gateway.id, gateway.clockSkewMs]));
+  const gateways = gatewayIds.map((id) => {
+    const own = gaps.filter((event) => event.gatewayId === id);
+    return { id, gaps: own.length, droppedRecords: own.reduce((sum, event) => sum + (typeof event.body.dropped === 'number' ? event.body.dropped : 0), 0), clockSkewMs: skew.get(id) ?? null };
+  });
+
+  return {
+    scope: options.scope,
+    period: { kind: period.kind, label: period.label, fromMs: period.fromMs, toMs: period.toMs, measuredToMs },
+    target: { completeness: targets.completeness.target, table: targets.table, version: targets.version, standard: targets.completeness.standard },
+    series,
+    enterprises,
+    gateways,
+    unmeasured,
+  };
+}
