@@ -35,6 +35,16 @@ const ruleSchema = z
   .strictObject({
     id: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'is not a rule id: lower case letters, digits and -'),
     meaning: z.string().min(1),
+    /**
+     * threshold (default): raise as soon as `raise` holds. duration: once it has held for
+     * `forSeconds` without a break. repeating: once it has begun to hold `times` times within
+     * `withinMinutes`. rate: `raise`, `escalate` and `clear` apply to the change per minute
+     * between successive samples instead of the value.
+     */
+    kind: z.enum(['threshold', 'duration', 'repeating', 'rate']).default('threshold'),
+    forSeconds: z.number().positive().optional(),
+    times: z.number().int().min(2).optional(),
+    withinMinutes: z.number().positive().optional(),
     metric: z.string().min(1),
     locations: z.union([z.literal('any'), z.array(z.enum(sensorLocations)).min(1)]),
     raise: conditionSchema,
@@ -44,6 +54,10 @@ const ruleSchema = z
     standard: z.string().min(1).describe('the standard and clause the values come from'),
   })
   .superRefine((rule, context) => {
+    if (rule.kind === 'duration' && rule.forSeconds === undefined) context.addIssue({ code: 'custom', path: ['forSeconds'], message: 'a duration rule needs forSeconds' });
+    if (rule.kind === 'repeating' && (rule.times === undefined || rule.withinMinutes === undefined)) {
+      context.addIssue({ code: 'custom', path: ['times'], message: 'a repeating rule needs times and withinMinutes' });
+    }
     // A clear condition that holds where raise holds would clear every alarm at once.
     const probe = rule.raise.value;
     if (holds(rule.raise, probe) && holds(rule.clear, probe)) {
