@@ -39,6 +39,12 @@ export function currentScope(): AccessScope {
   return current.getStore()?.scope ?? { all: true };
 }
 
+/** The gateways the request under way may see; undefined when it may see all. */
+export function visibleGateways(): ReadonlySet<string> | undefined {
+  const scope = currentScope();
+  return scope.all ? undefined : scope.gatewayIds;
+}
+
 export function currentPrincipal(): Principal | undefined {
   return current.getStore()?.principal;
 }

@@ -6,19 +6,13 @@
  */
 import type { BucketQuery, DeviceFilter, EventQuery, IngestBatch, RawQuery, SeriesFilter, Store, TokenDigest } from '../store/store.js';
 import type { StoredSamplesListener } from '../store/stored-samples.js';
-import { currentScope } from './principal.js';
+import { visibleGateways } from './principal.js';
 
 export class ScopedStore implements Store {
   constructor(private readonly store: Store) {}
 
-  /** The gateways the request may see; undefined when it may see all. */
-  private visible(): ReadonlySet<string> | undefined {
-    const scope = currentScope();
-    return scope.all ? undefined : scope.gatewayIds;
-  }
-
   private keep<T>(items: T[], gatewayOf: (item: T) => string): T[] {
-    const visible = this.visible();
+    const visible = visibleGateways();
     return visible ? items.filter((item) => visible.has(gatewayOf(item))) : items;
   }
 
@@ -40,7 +34,7 @@ export class ScopedStore implements Store {
 
   async seriesByKey(key: string) {
     const series = await this.store.seriesByKey(key);
-    const visible = this.visible();
+    const visible = visibleGateways();
     return series && (!visible || visible.has(series.gatewayId)) ? series : undefined;
   }
 
@@ -63,7 +57,7 @@ export class ScopedStore implements Store {
   }
 
   events(query: EventQuery) {
-    const visible = this.visible();
+    const visible = visibleGateways();
     return this.store.events(visible ? { ...query, gatewayIds: [...visible] } : query);
   }
 

@@ -3,7 +3,7 @@
  * read one with its history, acknowledge one with a comment; /api/v1/alarm-rules — the tables.
  */
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
-import { actorOf, currentPrincipal, currentScope } from '../access/principal.js';
+import { actorOf, currentPrincipal, visibleGateways } from '../access/principal.js';
 import { AcknowledgeError, type Alarm, type AlarmStore } from '../alarms/alarm-store.js';
 import { severities, type RuleTable } from '../alarms/rule-tables.js';
 import { rfc3339, Rfc3339Schema, UnixMsSchema } from './instant.js';
@@ -111,8 +111,8 @@ function alarmOf(alarm: Alarm): z.infer<typeof AlarmSchema> {
 /** The alarm, if the caller's scope holds its gateway. */
 async function visible(alarms: AlarmStore, id: number): Promise<Alarm> {
   const alarm = await alarms.get(id);
-  const scope = currentScope();
-  if (!alarm || (!scope.all && !scope.gatewayIds.has(alarm.gatewayId))) throw new ApiProblem('not-found', `there is no alarm ${id}`);
+  const visible = visibleGateways();
+  if (!alarm || (visible && !visible.has(alarm.gatewayId))) throw new ApiProblem('not-found', `there is no alarm ${id}`);
   return alarm;
 }
 
@@ -120,12 +120,12 @@ export function alarmRoutes(alarms: AlarmStore, tables: readonly RuleTable[], no
   return new OpenAPIHono()
     .openapi(list, async (c) => {
       const query = c.req.valid('query');
-      const scope = currentScope();
+      const visible = visibleGateways();
       const items = await alarms.list({
         state: query.state ?? 'open',
         severity: query.severity,
         gatewayId: query.gateway,
-        gatewayIds: scope.all ? undefined : [...scope.gatewayIds],
+        gatewayIds: visible && [...visible],
         limit: query.limit ?? 100,
         beforeId: query.before,
       });
