@@ -15,13 +15,19 @@ const keyedTime = 0;
 export class IlpWriter {
   constructor(private readonly sender: Sender) {}
 
-  async write(draft: GroupDraft): Promise<void> {
-    try {
+  write(draft: GroupDraft): Promise<void> {
+    return this.emptiedOnFailure(async () => {
       await this.definitions(draft);
       await this.records(draft);
       await this.watermarks(draft);
+    });
+  }
+
+  /** Runs `work`; when it fails, drops what it left in the client's buffer (the resend writes it again). */
+  private async emptiedOnFailure(work: () => Promise<void>): Promise<void> {
+    try {
+      await work();
     } catch (error) {
-      // Rows of the failed step may still sit in the client's buffer: the resend writes them again.
       this.sender.reset();
       throw error;
     }
@@ -87,15 +93,12 @@ export class IlpWriter {
   }
 
   /** Step for the API tokens: the new set as the next generation. */
-  async tokenSet(generation: number, tokensJson: string): Promise<void> {
-    try {
+  tokenSet(generation: number, tokensJson: string): Promise<void> {
+    return this.emptiedOnFailure(async () => {
       this.sender.table('api_token_sets').intColumn('generation', generation).stringColumn('tokens', tokensJson);
       await this.sender.at(Date.now(), 'ms');
       await this.sender.flush();
-    } catch (error) {
-      this.sender.reset();
-      throw error;
-    }
+    });
   }
 }
 
