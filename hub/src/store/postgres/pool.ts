@@ -50,9 +50,14 @@ export async function inTransaction<T>(pool: pg.Pool, work: (client: pg.PoolClie
       () => true,
       () => false,
     );
-    client.off('error', ignore);
-    // After a broken connection or a timeout, its state is unknown: destroy it.
-    client.release(rolledBack ? undefined : true);
+    if (rolledBack) {
+      client.off('error', ignore);
+      client.release();
+    } else {
+      // After a broken connection or a timeout, its state is unknown: destroy it. The listener
+      // stays: a server's last message (57P01, shutting down) may still be read after this.
+      client.release(true);
+    }
     throw error;
   }
 }
