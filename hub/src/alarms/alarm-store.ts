@@ -117,23 +117,66 @@ function worse(rule: AlarmRule, a: number, b: number): number {
 
 export class AcknowledgeError extends Error {}
 
+/** What changed in an alarm (a repeat trigger is not a change: it only updates the figures). */
+export interface AlarmChange {
+  what: 'raised' | 'escalated' | 'cleared' | 'acknowledged';
+  timeMs: number;
+  /** The alarm as the change left it. */
+  alarm: Alarm;
+}
+
+/**
+ * Hears each alarm change inside the transaction that keeps it, so what it records (a webhook
+ * delivery) is kept with the change or not at all, then once the transaction committed.
+ */
+export interface AlarmChangeRecorder {
+  record(tx: SqlDatabase, change: AlarmChange): Promise<void>;
+  committed(): void;
+}
+
 export class AlarmStore {
+  private readonly recorders: AlarmChangeRecorder[] = [];
+
   constructor(private readonly db: SqlDatabase) {}
+
+  addRecorder(recorder: AlarmChangeRecorder): void {
+    this.recorders.push(recorder);
+  }
 
   /** Keeps what a rule's transition changed; returns the alarm still active after it, if one is. */
   async apply(open: Alarm | undefined, point: AlarmPoint, table: RuleTable, rule: AlarmRule, transition: Transition): Promise<Alarm | undefined> {
     const { value, timeMs } = transition;
     if (transition.kind === 'raised') {
-      const id = await this.db.transaction(async (tx) => {
+      return this.changing(async (tx) => {
         const [row] = await tx.query<{ id: number }>(
           `INSERT INTO alarms (rule_table, table_version, rule_id, standard, series_key, gateway_id, metric, location, severity, active, acked, raised_ms, last_ms, first_value, last_value, worst_value, triggers)
            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 1, 0, $10, $10, $11, $11, $11, 1) RETURNING id`,
           [table.table, table.version, rule.id, rule.standard, point.seriesKey, point.gatewayId, point.metric, point.location, transition.severity, timeMs, value],
         );
         await tx.query('INSERT INTO alarm_history (alarm_id, time_ms, what, value) VALUES ($1, $2, $3, $4)', [row!.id, timeMs, 'raised', value]);
-        return row!.id;
+        const alarm: Alarm = {
+          ...point,
+          id: Number(row!.id),
+          ruleTable: table.table,
+          tableVersion: table.version,
+          ruleId: rule.id,
+          standard: rule.standard,
+          severity: transition.severity,
+          active: true,
+          acknowledged: false,
+          raisedMs: timeMs,
+          lastMs: timeMs,
+          clearedMs: null,
+          acknowledgedMs: null,
+          acknowledgedBy: null,
+          ackComment: null,
+          firstValue: value,
+          lastValue: value,
+          worstValue: value,
+          triggers: 1,
+        };
+        return { result: alarm, change: { what: 'raised', timeMs, alarm } };
       });
-      return this.get(id);
     }
     if (!open) return undefined;
     const worst = worse(rule, open.worstValue, value);
@@ -142,15 +185,29 @@ export class AlarmStore {
       await this.db.query('UPDATE alarms SET last_ms = $1, last_value = $2, worst_value = $3, triggers = triggers + 1 WHERE id = $4', [timeMs, value, worst, open.id]);
       return updated;
     }
-    await this.db.transaction(async (tx) => {
+    return this.changing(async (tx) => {
+      let alarm: Alarm;
       if (transition.kind === 'escalated') {
         await tx.query("UPDATE alarms SET severity = 'critical', last_ms = $1, last_value = $2, worst_value = $3, triggers = triggers + 1 WHERE id = $4", [timeMs, value, worst, open.id]);
+        alarm = { ...updated, severity: 'critical' };
       } else {
         await tx.query('UPDATE alarms SET active = 0, cleared_ms = $1, last_ms = $1, last_value = $2 WHERE id = $3', [timeMs, value, open.id]);
+        alarm = { ...open, active: false, clearedMs: timeMs, lastMs: timeMs, lastValue: value };
       }
       await tx.query('INSERT INTO alarm_history (alarm_id, time_ms, what, value) VALUES ($1, $2, $3, $4)', [open.id, timeMs, transition.kind, value]);
+      return { result: alarm.active ? alarm : undefined, change: { what: transition.kind, timeMs, alarm } };
     });
-    return transition.kind === 'escalated' ? { ...updated, severity: 'critical' } : undefined;
+  }
+
+  /** Runs a change in one transaction with what the recorders keep of it, and tells them once committed. */
+  private async changing<T>(work: (tx: SqlDatabase) => Promise<{ result: T; change: AlarmChange }>): Promise<T> {
+    const result = await this.db.transaction(async (tx) => {
+      const done = await work(tx);
+      for (const recorder of this.recorders) await recorder.record(tx, done.change);
+      return done.result;
+    });
+    for (const recorder of this.recorders) recorder.committed();
+    return result;
   }
 
   async get(id: number): Promise<Alarm | undefined> {
@@ -193,12 +250,14 @@ export class AlarmStore {
 
   /** Acknowledges an alarm, active or cleared, with who and why; once only. */
   async acknowledge(id: number, actor: string, comment: string, nowMs: number): Promise<Alarm> {
-    await this.db.transaction(async (tx) => {
+    return this.changing(async (tx) => {
       const [row] = await tx.query<{ acked: number }>('SELECT acked FROM alarms WHERE id = $1', [id]);
       if (row?.acked === 1) throw new AcknowledgeError(`alarm ${id} is acknowledged already`);
       await tx.query('UPDATE alarms SET acked = 1, acked_ms = $1, acked_by = $2, ack_comment = $3 WHERE id = $4', [nowMs, actor, comment, id]);
       await tx.query('INSERT INTO alarm_history (alarm_id, time_ms, what, actor, comment) VALUES ($1, $2, $3, $4, $5)', [id, nowMs, 'acknowledged', actor, comment]);
+      const [acknowledged] = await tx.query<AlarmRow>(`SELECT ${columns} FROM alarms WHERE id = $1`, [id]);
+      const alarm = toAlarm(acknowledged!);
+      return { result: alarm, change: { what: 'acknowledged', timeMs: nowMs, alarm } };
     });
-    return (await this.get(id))!;
   }
 }
