@@ -17,6 +17,7 @@ import { ApiKeys } from './access/api-keys.js';
 import { UserDirectory } from './access/users.js';
 import { AuditLog, defaultAuditRetentionDays } from './audit/audit-log.js';
 import { AuditRetention } from './audit/audit-retention.js';
+import { defaultSweepMs } from './alarms/absence-watch.js';
 import { AlarmEngine } from './alarms/alarm-engine.js';
 import { AlarmStore } from './alarms/alarm-store.js';
 import { PointLocations } from './alarms/point-locations.js';
@@ -85,7 +86,7 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
   const locations = new PointLocations(registry.db);
   const tables = readRuleTables();
   const engine = new AlarmEngine(store, registry, locations, alarmStore, tables, options.log);
-  await engine.start();
+  await engine.start({ sweepMs: defaultSweepMs });
   const api = createApi({ store, registry, users, apiKeys: new ApiKeys(registry.db), audit, alarms: { store: alarmStore, tables, locations, engine }, coefficients: readCoefficients(), qualityTargets: readQualityTargets(), metricCatalog: readMetricCatalog(), log: options.log });
   const http = await serveApi(api, options.http);
   options.log.info('http.listening', { host: options.http.host, port: http.port });
@@ -97,7 +98,7 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
     close: async () => {
       await Promise.all([grpc?.close(), nats?.close(), http.close()]);
       auditUpkeep.stop();
-      await engine.idle();
+      await engine.stop();
       await Promise.all([store.close(), registry.close()]);
     },
   };

@@ -8,10 +8,17 @@ import type { SqlDatabase } from '../registry/sql/sql-database.js';
 import type { AlarmRule, RuleTable, Severity } from './rule-tables.js';
 import type { Transition } from './rule-state.js';
 
+/** What an alarm is on: a series (its values or its silence), a device its gateway reports offline, a silent gateway. */
+export type AlarmSubject = 'series' | 'device' | 'gateway';
+
 export interface AlarmPoint {
-  seriesKey: string;
+  subject: AlarmSubject;
+  /** The series key, gateway/device, or the gateway id: with the rule, what an alarm is kept by. */
+  subjectKey: string;
+  seriesKey: string | null;
   gatewayId: string;
-  metric: string;
+  device: string | null;
+  metric: string | null;
   location: string | null;
 }
 
@@ -61,8 +68,10 @@ interface AlarmRow {
   table_version: string;
   rule_id: string;
   standard: string;
+  subject: AlarmSubject;
   series_key: string;
   gateway_id: string;
+  device: string | null;
   metric: string;
   location: string | null;
   severity: Severity;
@@ -81,7 +90,7 @@ interface AlarmRow {
 }
 
 const columns =
-  'id, rule_table, table_version, rule_id, standard, series_key, gateway_id, metric, location, severity, active, acked, raised_ms, last_ms, cleared_ms, acked_ms, acked_by, ack_comment, first_value, last_value, worst_value, triggers';
+  'id, rule_table, table_version, rule_id, standard, subject, series_key, gateway_id, device, metric, location, severity, active, acked, raised_ms, last_ms, cleared_ms, acked_ms, acked_by, ack_comment, first_value, last_value, worst_value, triggers';
 
 function toAlarm(row: AlarmRow): Alarm {
   return {
@@ -90,9 +99,12 @@ function toAlarm(row: AlarmRow): Alarm {
     tableVersion: row.table_version,
     ruleId: row.rule_id,
     standard: row.standard,
-    seriesKey: row.series_key,
+    subject: row.subject,
+    subjectKey: row.series_key,
+    seriesKey: row.subject === 'series' ? row.series_key : null,
     gatewayId: row.gateway_id,
-    metric: row.metric,
+    device: row.device,
+    metric: row.subject === 'series' ? row.metric : null,
     location: row.location,
     severity: row.severity,
     active: row.active === 1,
@@ -110,9 +122,9 @@ function toAlarm(row: AlarmRow): Alarm {
   };
 }
 
-/** The worse of two values for a rule: the higher for one raised by a high value, the lower for a low one. */
+/** The worse of two values for a rule: the lower for one raised by a low value, else the higher (a longer silence is worse too). */
 function worse(rule: AlarmRule, a: number, b: number): number {
-  return rule.raise.op === '<' || rule.raise.op === '<=' ? Math.min(a, b) : Math.max(a, b);
+  return 'raise' in rule && (rule.raise.op === '<' || rule.raise.op === '<=') ? Math.min(a, b) : Math.max(a, b);
 }
 
 export class AcknowledgeError extends Error {}
@@ -149,9 +161,9 @@ export class AlarmStore {
     if (transition.kind === 'raised') {
       return this.changing(async (tx) => {
         const [row] = await tx.query<{ id: number }>(
-          `INSERT INTO alarms (rule_table, table_version, rule_id, standard, series_key, gateway_id, metric, location, severity, active, acked, raised_ms, last_ms, first_value, last_value, worst_value, triggers)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 1, 0, $10, $10, $11, $11, $11, 1) RETURNING id`,
-          [table.table, table.version, rule.id, rule.standard, point.seriesKey, point.gatewayId, point.metric, point.location, transition.severity, timeMs, value],
+          `INSERT INTO alarms (rule_table, table_version, rule_id, standard, subject, series_key, gateway_id, device, metric, location, severity, active, acked, raised_ms, last_ms, first_value, last_value, worst_value, triggers)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 1, 0, $12, $12, $13, $13, $13, 1) RETURNING id`,
+          [table.table, table.version, rule.id, rule.standard, point.subject, point.subjectKey, point.gatewayId, point.device, point.metric ?? '', point.location, transition.severity, timeMs, value],
         );
         await tx.query('INSERT INTO alarm_history (alarm_id, time_ms, what, value) VALUES ($1, $2, $3, $4)', [row!.id, timeMs, 'raised', value]);
         const alarm: Alarm = {
@@ -191,8 +203,8 @@ export class AlarmStore {
         await tx.query("UPDATE alarms SET severity = 'critical', last_ms = $1, last_value = $2, worst_value = $3, triggers = triggers + 1 WHERE id = $4", [timeMs, value, worst, open.id]);
         alarm = { ...updated, severity: 'critical' };
       } else {
-        await tx.query('UPDATE alarms SET active = 0, cleared_ms = $1, last_ms = $1, last_value = $2 WHERE id = $3', [timeMs, value, open.id]);
-        alarm = { ...open, active: false, clearedMs: timeMs, lastMs: timeMs, lastValue: value };
+        await tx.query('UPDATE alarms SET active = 0, cleared_ms = $1, last_ms = $1, last_value = $2, worst_value = $3 WHERE id = $4', [timeMs, value, worst, open.id]);
+        alarm = { ...open, active: false, clearedMs: timeMs, lastMs: timeMs, lastValue: value, worstValue: worst };
       }
       await tx.query('INSERT INTO alarm_history (alarm_id, time_ms, what, value) VALUES ($1, $2, $3, $4)', [open.id, timeMs, transition.kind, value]);
       return { result: alarm.active ? alarm : undefined, change: { what: transition.kind, timeMs, alarm } };

@@ -6,7 +6,7 @@
  * `clear` holds. What changed is returned for the alarm store to keep; the state is a few
  * numbers, so thousands of rules stay cheap.
  */
-import { holds, type AlarmRule, type Severity } from './rule-tables.js';
+import { holds, type Severity, type ValueRule } from './rule-tables.js';
 
 export type Transition =
   | { kind: 'raised'; severity: Severity; value: number; timeMs: number }
@@ -27,7 +27,7 @@ export class RuleState {
   private held = false;
   private starts: number[] = [];
 
-  constructor(readonly rule: AlarmRule) {}
+  constructor(readonly rule: ValueRule) {}
 
   evaluate(sampleValue: number, timeMs: number): Transition | undefined {
     if (timeMs <= this.lastTimeMs) return undefined;

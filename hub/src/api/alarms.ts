@@ -17,9 +17,12 @@ const AlarmSchema = z
     tableVersion: z.string(),
     ruleId: z.string(),
     standard: z.string().openapi({ description: 'The standard and clause of the values that raised it' }),
-    seriesKey: z.string(),
+    subject: z.enum(['series', 'device', 'gateway']).openapi({ description: "What the alarm is on: a series' values or silence, a device its gateway reports offline, a silent gateway" }),
+    subjectKey: z.string().openapi({ description: 'The series key, gateway/device, or the gateway id' }),
+    seriesKey: z.string().nullable(),
     gatewayId: z.string(),
-    metric: z.string(),
+    device: z.string().nullable(),
+    metric: z.string().nullable(),
     location: z.string().nullable(),
     severity: z.enum(severities),
     active: z.boolean().openapi({ description: 'Not cleared yet' }),
@@ -31,10 +34,10 @@ const AlarmSchema = z
     acknowledgedMs: UnixMsSchema.nullable(),
     acknowledgedBy: z.string().nullable(),
     ackComment: z.string().nullable(),
-    firstValue: z.number(),
-    lastValue: z.number(),
+    firstValue: z.number().openapi({ description: 'The value that raised it; for a silent series, gateway or device, the silence in seconds' }),
+    lastValue: z.number().openapi({ description: 'The newest value; once a silence is over, how many seconds it lasted' }),
     worstValue: z.number(),
-    triggers: z.number().int().openapi({ description: 'Samples that met the rule while it was active' }),
+    triggers: z.number().int().openapi({ description: 'Samples that met the rule while it was active (1 for a silence)' }),
   })
   .openapi('Alarm');
 

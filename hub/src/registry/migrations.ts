@@ -203,8 +203,20 @@ const migrations: Migration[] = [
         revoked_ms bigint
       );`,
   },
+  {
+    version: 7,
+    // Alarms on a device or a gateway as well as on a series (alarms/absence-watch.ts): what the alarm is on, and its device.
+    sqlite: `
+      ALTER TABLE alarms ADD COLUMN subject TEXT NOT NULL DEFAULT 'series';
+      ALTER TABLE alarms ADD COLUMN device TEXT;`,
+    postgres: `
+      ALTER TABLE alarms ADD COLUMN subject text NOT NULL DEFAULT 'series';
+      ALTER TABLE alarms ADD COLUMN device text COLLATE "C";`,
+  },
 ];
 
+// Applied in version order, whatever order they are listed in.
+migrations.sort((a, b) => a.version - b.version);
 const latest = migrations[migrations.length - 1]!.version;
 
 export async function migrateRegistry(db: SqlDatabase): Promise<void> {

@@ -75,5 +75,14 @@ describe('rule kinds', () => {
   - { id: held, meaning: x, kind: duration, metric: ch4_concentration, locations: any, raise: { op: '>=', value: 1.0 }, clear: { op: '<', value: 1.0 }, severity: major, standard: test }
 `);
     expect(() => readRuleTables(broken)).toThrow(/forSeconds: a duration rule needs forSeconds/);
+    const silence = tableFolder(`
+  - { id: quiet, meaning: x, kind: stale, metric: any, locations: any, severity: minor, standard: test }
+`);
+    expect(() => readRuleTables(silence)).toThrow(/afterIntervals/);
+    // A silence has no value to compare: conditions on one are refused, not ignored.
+    const conditions = tableFolder(`
+  - { id: gone, meaning: x, kind: gateway_offline, afterSeconds: 60, raise: { op: '>=', value: 1 }, severity: major, standard: test }
+`);
+    expect(() => readRuleTables(conditions)).toThrow(/raise/);
   });
 });

@@ -129,6 +129,9 @@ describe('alarms', () => {
 
   it('lists the rule tables in force with their versions', async () => {
     const { items } = (await (await api.get('/api/v1/alarm-rules', admin())).json()) as { items: Array<{ table: string; version: string; rules: unknown[] }> };
-    expect(items.map((t) => [t.table, t.version, t.rules.length])).toEqual([['coal-mine-safety', '2026-11-26.1', 10]]);
+    expect(items.map((t) => [t.table, t.version, t.rules.length])).toEqual([
+      ['coal-mine-safety', '2026-11-26.1', 10],
+      ['connectivity', '2026-11-26.1', 3],
+    ]);
   });
 });

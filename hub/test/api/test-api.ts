@@ -55,7 +55,8 @@ export async function openTestApi(options: { now?: () => number; onlineWindowMs?
   const locations = new PointLocations(registry.db, options.now);
   const tables = readRuleTables();
   const engine = new AlarmEngine(store, registry, locations, alarms, tables, log, options.now);
-  await engine.start();
+  // No sweeps on a timer: a test sweeps for silence when it sets the clock (engine.sweep()).
+  await engine.start({ sweepMs: 0 });
   const apiKeys = new ApiKeys(registry.db, options.now);
   const app = createApi({ store: options.wrapStore?.(store) ?? store, registry, users, apiKeys, audit, alarms: { store: alarms, tables, locations, engine }, coefficients: readCoefficients(), qualityTargets: readQualityTargets(), metricCatalog: readMetricCatalog(), log, now: options.now, onlineWindowMs: options.onlineWindowMs });
   const get = (url: string, authorization: string | null = `Bearer ${token}`) =>
@@ -81,7 +82,7 @@ export async function openTestApi(options: { now?: () => number; onlineWindowMs?
       return body;
     },
     async close() {
-      await engine.idle();
+      await engine.stop();
       await Promise.all([store.close(), registry.close()]);
       folder.remove();
     },

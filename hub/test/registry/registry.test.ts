@@ -8,6 +8,8 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '@davy/runtime';
 import { tempDir, TestPostgres } from '@davy/runtime/testing';
+import { AlarmStore, type AlarmPoint } from '../../src/alarms/alarm-store.js';
+import { readRuleTables } from '../../src/alarms/rule-tables.js';
 import { AuditLog } from '../../src/audit/audit-log.js';
 import { openRegistry } from '../../src/registry/open-registry.js';
 import { Refusal } from '../../src/refusal.js';
@@ -48,6 +50,32 @@ function registryContract(engine: string, location: () => Promise<{ store: Store
       await Promise.all(['/a', '/b', '/c'].map((target) => audit.append({ actor: 'admin', role: 'platform_admin', source: '127.0.0.1', action: 'POST /api/v1/sites', target, result: 'ok' })));
       expect(await audit.verify()).toEqual({ intact: true, records: 3, firstId: 1, lastId: 3 });
       await reopened.close();
+    });
+
+    it('keeps alarms on a series and on a gateway, raised, cleared and acknowledged, with their history', async () => {
+      const { registry } = await open();
+      const alarms = new AlarmStore(registry.db);
+      const [table] = readRuleTables();
+      const connectivity = readRuleTables().find((t) => t.table === 'connectivity')!;
+      const [methaneRule, gatewayRule] = [table!.rules[0]!, connectivity.rules.find((rule) => rule.kind === 'gateway_offline')!];
+      const series: AlarmPoint = { subject: 'series', subjectKey: 'gw-1/ch4-1/ch4', seriesKey: 'gw-1/ch4-1/ch4', gatewayId: 'gw-1', device: 'ch4-1', metric: 'ch4_concentration', location: 'working_face' };
+      const gateway: AlarmPoint = { subject: 'gateway', subjectKey: 'gw-1', seriesKey: null, gatewayId: 'gw-1', device: null, metric: null, location: null };
+      const raised = await alarms.apply(undefined, series, table!, methaneRule, { kind: 'raised', severity: 'major', value: 1.2, timeMs: 1_000 });
+      expect(await alarms.apply(raised, series, table!, methaneRule, { kind: 'cleared', value: 0.8, timeMs: 2_000 })).toBeUndefined();
+      const silent = await alarms.apply(undefined, gateway, connectivity, gatewayRule, { kind: 'raised', severity: 'major', value: 60, timeMs: 3_000 });
+      expect(silent).toMatchObject({ id: 2, subject: 'gateway', subjectKey: 'gw-1', seriesKey: null, metric: null, active: true });
+      await alarms.acknowledge(1, 'admin', 'vented', 4_000);
+      expect((await alarms.list({ state: 'all', limit: 10 })).map((a) => [a.id, a.subject, a.subjectKey, a.seriesKey, a.device, a.metric, a.active, a.acknowledged, a.worstValue])).toEqual([
+        [2, 'gateway', 'gw-1', null, null, null, true, false, 60],
+        [1, 'series', 'gw-1/ch4-1/ch4', 'gw-1/ch4-1/ch4', 'ch4-1', 'ch4_concentration', false, true, 1.2],
+      ]);
+      expect((await alarms.active()).map((a) => a.id)).toEqual([2]);
+      expect((await alarms.history(1)).map((h) => [h.what, h.timeMs, h.value, h.actor])).toEqual([
+        ['raised', 1_000, 1.2, null],
+        ['cleared', 2_000, 0.8, null],
+        ['acknowledged', 4_000, null, 'admin'],
+      ]);
+      await registry.close();
     });
   });
 }
