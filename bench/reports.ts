@@ -11,6 +11,7 @@ import { createLogger, creditCodeCheckCharacter } from '@davy/runtime';
 import { TestPostgres } from '@davy/runtime/testing';
 import { openRegistry } from '../hub/src/registry/open-registry.js';
 import { readMetricCatalog } from '../hub/src/registry/metric-catalog.js';
+import { CalorificValues } from '../hub/src/reports/calorific-values.js';
 import { readCoefficients } from '../hub/src/reports/coefficients.js';
 import { energyReport, type ReportDependencies } from '../hub/src/reports/energy-report.js';
 import { parsePeriod, type Period } from '../hub/src/reports/periods.js';
@@ -91,7 +92,8 @@ export async function run(): Promise<Figure[]> {
     for (let pass = 0; pass < 1_000 && (await store.fold.run()) > 0; pass += 1);
     const loadSeconds = (performance.now() - loadStarted) / 1000;
 
-    const deps: ReportDependencies = { store, registry, catalog: readMetricCatalog(), coefficients: readCoefficients() };
+    const coefficients = readCoefficients();
+    const deps: ReportDependencies = { store, registry, catalog: readMetricCatalog(), coefficients, calorificValues: new CalorificValues(registry.db, coefficients.standardCoal) };
     const options = (scope: Parameters<typeof energyReport>[1]['scope']) => ({ scope, period: month, gridYear: '2023', gridRegion: 'north_china' });
     const timings: number[] = [];
     const reads: number[] = [];

@@ -48,3 +48,9 @@ export function visibleGateways(): ReadonlySet<string> | undefined {
 export function currentPrincipal(): Principal | undefined {
   return current.getStore()?.principal;
 }
+
+/** Who makes the current request, as records name them (the hub token outside a request's access). */
+export function currentActor(): string {
+  const principal = currentPrincipal();
+  return principal ? actorOf(principal) : 'hub-token';
+}

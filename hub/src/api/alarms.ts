@@ -3,7 +3,7 @@
  * read one with its history, acknowledge one with a comment; /api/v1/alarm-rules — the tables.
  */
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
-import { actorOf, currentPrincipal, visibleGateways } from '../access/principal.js';
+import { currentActor, visibleGateways } from '../access/principal.js';
 import { AcknowledgeError, type Alarm, type AlarmStore } from '../alarms/alarm-store.js';
 import { severities, type RuleTable } from '../alarms/rule-tables.js';
 import { rfc3339, Rfc3339Schema, UnixMsSchema } from './instant.js';
@@ -140,10 +140,8 @@ export function alarmRoutes(alarms: AlarmStore, tables: readonly RuleTable[], no
     })
     .openapi(ack, async (c) => {
       const alarm = await visible(alarms, c.req.valid('param').id);
-      const principal = currentPrincipal();
-      const actor = principal ? actorOf(principal) : 'hub-token';
       try {
-        return c.json(alarmOf(await alarms.acknowledge(alarm.id, actor, c.req.valid('json').comment, now())), 200);
+        return c.json(alarmOf(await alarms.acknowledge(alarm.id, currentActor(), c.req.valid('json').comment, now())), 200);
       } catch (error) {
         if (error instanceof AcknowledgeError) throw new ApiProblem('conflict', error.message);
         throw error;

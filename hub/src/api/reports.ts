@@ -7,6 +7,7 @@ import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import type { RegistryView } from '../access/scoped-registry.js';
 import type { MetricCatalog } from '../registry/metric-catalog.js';
 import { regionCodeProblem } from '../registry/region-code.js';
+import type { CalorificValues } from '../reports/calorific-values.js';
 import type { Coefficients } from '../reports/coefficients.js';
 import { energyReport, type ReportScope } from '../reports/energy-report.js';
 import { parsePeriod, type Period } from '../reports/periods.js';
@@ -63,12 +64,23 @@ const LineSchema = z.object({
   energy: z.string(),
   quantity: z.number(),
   unit: z.string(),
-  kgcePerUnit: z.number(),
+  kgcePerUnit: z.number().openapi({ description: "The table's coefficient; measured calorific values replaced it for the quantities in `measured`" }),
   coefficientUnit: z.string(),
   tce: z.number(),
   tceEqualValue: z.number().nullable(),
   tco2: z.number().nullable(),
   series: z.number().int(),
+  measured: z.array(
+    z.object({
+      id: z.number().int(),
+      enterpriseCode: z.string(),
+      validFromMs: z.number().int(),
+      ncvKjPerUnit: z.number(),
+      kgcePerUnit: z.number().openapi({ description: 'NCV ÷ 29,307 kJ/kgce' }),
+      note: z.string(),
+      quantity: z.number().openapi({ description: 'What it covered, in the coefficient unit' }),
+    }),
+  ),
 });
 
 const ReportSchema = z
@@ -108,7 +120,7 @@ const qualityRoute = createRoute({
   },
 });
 
-export function reportRoutes(deps: { store: Store; registry: RegistryView; catalog: MetricCatalog; coefficients: Coefficients; targets: QualityTargets; now: () => number }): OpenAPIHono {
+export function reportRoutes(deps: { store: Store; registry: RegistryView; catalog: MetricCatalog; coefficients: Coefficients; calorificValues: CalorificValues; targets: QualityTargets; now: () => number }): OpenAPIHono {
   const newestGridYear = Object.keys(deps.coefficients.co2.grid).sort().at(-1)!;
   return new OpenAPIHono().openapi(qualityRoute, async (c) => {
     const { scope, period } = scopeAndPeriodOf(c.req.valid('query'));

@@ -213,6 +213,36 @@ const migrations: Migration[] = [
       ALTER TABLE alarms ADD COLUMN subject text NOT NULL DEFAULT 'series';
       ALTER TABLE alarms ADD COLUMN device text COLLATE "C";`,
   },
+  {
+    version: 8,
+    // Enterprises' measured net calorific values of their fuels (reports/calorific-values.ts), each in force from its time.
+    sqlite: `
+      CREATE TABLE calorific_values (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        enterprise_code TEXT NOT NULL REFERENCES enterprises (code),
+        energy TEXT NOT NULL,
+        valid_from_ms INTEGER NOT NULL,
+        ncv_kj_per_unit REAL NOT NULL,
+        unit TEXT NOT NULL,
+        note TEXT NOT NULL,
+        set_by TEXT NOT NULL,
+        set_ms INTEGER NOT NULL,
+        UNIQUE (enterprise_code, energy, valid_from_ms)
+      );`,
+    postgres: `
+      CREATE TABLE calorific_values (
+        id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+        enterprise_code text COLLATE "C" NOT NULL REFERENCES enterprises (code),
+        energy text COLLATE "C" NOT NULL,
+        valid_from_ms bigint NOT NULL,
+        ncv_kj_per_unit float8 NOT NULL,
+        unit text NOT NULL,
+        note text NOT NULL,
+        set_by text NOT NULL,
+        set_ms bigint NOT NULL,
+        UNIQUE (enterprise_code, energy, valid_from_ms)
+      );`,
+  },
 ];
 
 // Applied in version order, whatever order they are listed in.

@@ -16,6 +16,12 @@ const standardCoalSchema = z.strictObject({
     z.strictObject({ kgcePerUnit: z.number().positive(), unit: z.string().min(1), range: z.tuple([z.number(), z.number()]).optional(), note: z.string().optional() }),
   ),
   electricityEqualValue: z.record(z.string().regex(/^\d{4}$/), z.strictObject({ kgcePerUnit: z.number().positive(), provisional: z.boolean().optional() })),
+  kjPerKgce: z.number().positive(),
+  measurable: z.array(z.string().min(1)),
+}).superRefine((table, context) => {
+  for (const [index, energy] of table.measurable.entries()) {
+    if (!(energy in table.energies)) context.addIssue({ code: 'custom', path: ['measurable', index], message: `${energy} is not one of the energies above` });
+  }
 });
 
 const co2Schema = z.strictObject({

@@ -4,13 +4,15 @@
  * instant's last level), energy in tonnes of standard coal (GB/T 2589-2020; electricity by its
  * equivalent value, with the year's equal value beside it), CO2 by grid factor and fuel factor,
  * production, generation and charging — every figure traceable to the table and version that
- * made it, which the report names.
+ * made it, which the report names. An enterprise's measured calorific value of a fuel replaces
+ * the reference one, hour by hour from its time, and the line lists each one it used.
  */
 import type { RegistryView } from '../access/scoped-registry.js';
 import type { Metric, MetricCatalog } from '../registry/metric-catalog.js';
 import type { Site } from '../registry/registry.js';
 import { Refusal } from '../refusal.js';
 import type { SeriesInfo, Store } from '../store/store.js';
+import { valueInForce, type CalorificValue, type CalorificValues } from './calorific-values.js';
 import { fuelCo2KgPerUnit, type Coefficients } from './coefficients.js';
 import { counterIncrements } from './counter-increments.js';
 import type { Period } from './periods.js';
@@ -40,6 +42,19 @@ export interface EnergyLine {
   /** null where the tables hold no factor (heat, steam). */
   tco2: number | null;
   series: number;
+  /** The measured calorific values that replaced `kgcePerUnit` (and the fuel's NCV for CO2), each for the quantity it covered. */
+  measured: MeasuredUse[];
+}
+
+export interface MeasuredUse {
+  id: number;
+  enterpriseCode: string;
+  validFromMs: number;
+  ncvKjPerUnit: number;
+  kgcePerUnit: number;
+  note: string;
+  /** In the coefficient's unit. */
+  quantity: number;
 }
 
 export interface QuantityLine {
@@ -87,6 +102,7 @@ export interface ReportDependencies {
   registry: RegistryView;
   catalog: MetricCatalog;
   coefficients: Coefficients;
+  calorificValues: CalorificValues;
 }
 
 export async function sitesOf(registry: RegistryView, scope: ReportScope): Promise<Site[]> {
@@ -104,11 +120,17 @@ export async function sitesOf(registry: RegistryView, scope: ReportScope): Promi
   return sites;
 }
 
-/** What one series counted in the period: its increments, or its last level. */
-async function quantityOf(store: Store, series: SeriesInfo, metric: Metric, period: Period): Promise<number> {
+/** A part of what a series counted: from its start on (an hour of a meter; the period for a level). */
+interface Counted {
+  startMs: number;
+  quantity: number;
+}
+
+/** What one series counted in the period: a meter's increments hour by hour, or a level's last reading. */
+async function countsOf(store: Store, series: SeriesInfo, metric: Metric, period: Period): Promise<Counted[]> {
   if (metric.reading === 'instant') {
     const [last] = await store.history({ seriesId: series.id, fromMs: period.fromMs, toMs: period.toMs, stepMs: period.toMs - period.fromMs, alignMs: period.fromMs, agg: 'last' });
-    return last?.value ?? 0;
+    return [{ startMs: period.fromMs, quantity: last?.value ?? 0 }];
   }
   // The last reading in the 31 days before the period (else the first in it), then the last of each hour in it.
   const [before] = await store.history({ seriesId: series.id, fromMs: period.fromMs - 31 * day, toMs: period.fromMs, stepMs: 31 * day, alignMs: period.fromMs, agg: 'last' });
@@ -118,7 +140,15 @@ async function quantityOf(store: Store, series: SeriesInfo, metric: Metric, peri
     baseline = first?.value ?? null;
   }
   const hours = await store.history({ seriesId: series.id, fromMs: period.fromMs, toMs: period.toMs, stepMs: hour, alignMs: period.fromMs, agg: 'last' });
-  return counterIncrements(baseline, hours.map((bucket) => bucket.value));
+  const increments = counterIncrements(baseline, hours.map((bucket) => bucket.value));
+  return hours.map((bucket, index) => ({ startMs: bucket.startMs, quantity: increments[index]! }));
+}
+
+/** What a metric counted in the report: in all, and by enterprise part by part (measured calorific values are per enterprise and time). */
+interface MetricCount {
+  quantity: number;
+  series: number;
+  byEnterprise: Map<string, Counted[]>;
 }
 
 export async function energyReport(deps: ReportDependencies, options: ReportOptions): Promise<EnergyReport> {
@@ -133,17 +163,27 @@ export async function energyReport(deps: ReportDependencies, options: ReportOpti
   }
 
   const sites = await sitesOf(deps.registry, options.scope);
-  const gateways = [...new Set(sites.flatMap((site) => site.gateways))].sort();
+  const enterpriseOf = new Map(sites.flatMap((site) => site.gateways.map((gateway) => [gateway, site.enterpriseCode] as const)));
+  const gateways = [...enterpriseOf.keys()].sort();
   const metrics = new Map(deps.catalog.metrics.map((metric) => [metric.name, metric]));
-  const quantities = new Map<string, { quantity: number; series: number }>();
+  const quantities = new Map<string, MetricCount>();
   for (const gatewayId of gateways) {
     for (const series of await deps.store.series({ gatewayId })) {
       const metric = metrics.get(series.metric);
       if (!metric || metric.kind === 'safety') continue;
-      const quantity = await quantityOf(deps.store, series, metric, options.period);
-      const sum = quantities.get(metric.name) ?? { quantity: 0, series: 0 };
-      quantities.set(metric.name, { quantity: sum.quantity + quantity, series: sum.series + 1 });
+      const counted = await countsOf(deps.store, series, metric, options.period);
+      const sum = quantities.get(metric.name) ?? { quantity: 0, series: 0, byEnterprise: new Map<string, Counted[]>() };
+      sum.quantity += counted.reduce((total, part) => total + part.quantity, 0);
+      sum.series += 1;
+      const enterprise = enterpriseOf.get(gatewayId)!;
+      sum.byEnterprise.set(enterprise, [...(sum.byEnterprise.get(enterprise) ?? []), ...counted]);
+      quantities.set(metric.name, sum);
     }
+  }
+  const measured = new Map<string, CalorificValue[]>();
+  for (const value of await deps.calorificValues.of([...new Set(enterpriseOf.values())])) {
+    const key = `${value.enterpriseCode}\u0000${value.energy}`;
+    measured.set(key, [...(measured.get(key) ?? []), value]);
   }
 
   const year = options.period.label.slice(0, 4);
@@ -164,6 +204,8 @@ export async function energyReport(deps: ReportDependencies, options: ReportOpti
     const inCoefficientUnit = convert(found.quantity, metric.unit, coefficient.unit);
     let tco2: number | null = null;
     let tceEqualValue: number | null = null;
+    let tce = (inCoefficientUnit * kgcePerUnit) / 1000;
+    const measuredLines: MeasuredUse[] = [];
     if (metric.energy === 'electricity') {
       tco2 = (inCoefficientUnit * kgCo2PerKwh) / 1000;
       if (equal) {
@@ -176,8 +218,28 @@ export async function energyReport(deps: ReportDependencies, options: ReportOpti
         tco2 = (convert(found.quantity, metric.unit, fuel.unit) * fuelCo2KgPerUnit(fuel)) / 1000;
         if (fuel.provisional) provisional.push(`CO2 factor of ${metric.energy}`);
       }
+      // Measured calorific values replace the reference ones for the quantities they cover.
+      for (const [enterpriseCode, parts] of found.byEnterprise) {
+        const values = measured.get(`${enterpriseCode}\u0000${metric.energy}`);
+        if (!values) continue;
+        const uses = new Map<number, MeasuredUse>();
+        for (const part of parts) {
+          const value = valueInForce(values, part.startMs);
+          if (!value || part.quantity === 0) continue;
+          const quantity = convert(part.quantity, metric.unit, coefficient.unit);
+          tce += (quantity * (value.ncvKjPerUnit / standardCoal.kjPerKgce - kgcePerUnit)) / 1000;
+          if (fuel && tco2 !== null) {
+            if (fuel.unit !== coefficient.unit) throw new Error(`the CO2 table has ${metric.energy} per ${fuel.unit}, the standard-coal table per ${coefficient.unit}: a measured calorific value cannot apply to both`);
+            tco2 += (quantity * (fuelCo2KgPerUnit({ ...fuel, ncvGjPerUnit: value.ncvKjPerUnit / 1e6 }) - fuelCo2KgPerUnit(fuel))) / 1000;
+          }
+          const use = uses.get(value.id) ?? { id: value.id, enterpriseCode, validFromMs: value.validFromMs, ncvKjPerUnit: value.ncvKjPerUnit, kgcePerUnit: value.ncvKjPerUnit / standardCoal.kjPerKgce, note: value.note, quantity: 0 };
+          use.quantity += quantity;
+          uses.set(value.id, use);
+        }
+        measuredLines.push(...uses.values());
+      }
     }
-    energy.push({ metric: metric.name, energy: metric.energy, quantity: found.quantity, unit: metric.unit, kgcePerUnit, coefficientUnit: coefficient.unit, tce: (inCoefficientUnit * kgcePerUnit) / 1000, tceEqualValue, tco2, series: found.series });
+    energy.push({ metric: metric.name, energy: metric.energy, quantity: found.quantity, unit: metric.unit, kgcePerUnit, coefficientUnit: coefficient.unit, tce, tceEqualValue, tco2, series: found.series, measured: measuredLines });
   }
 
   const tce = energy.reduce((sum, line) => sum + line.tce, 0);

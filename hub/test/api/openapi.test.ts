@@ -48,6 +48,8 @@ describe('the OpenAPI document', () => {
       '/api/v1/devices',
       '/api/v1/enterprises',
       '/api/v1/enterprises/{code}',
+      '/api/v1/enterprises/{code}/calorific-values',
+      '/api/v1/enterprises/{code}/calorific-values/{id}',
       '/api/v1/events',
       '/api/v1/gateways',
       '/api/v1/health',

@@ -76,7 +76,7 @@ describe('energy report', () => {
     expect(a.production.map((p) => [p.metric, p.quantity])).toEqual([['coal_output', 80_000], ['coal_stock', 2_500]]);
     expect([a.sites, a.gateways, a.period]).toEqual([1, 1, { kind: 'month', label: '2023-10', fromMs: cst('2023-10-01T00:00'), toMs: cst('2023-11-01T00:00'), utcOffsetMs: 8 * 3_600_000 }]);
     expect(a.sources).toEqual({
-      standardCoal: { table: 'GB/T 2589-2020', version: '2026-11-26.1' },
+      standardCoal: { table: 'GB/T 2589-2020', version: '2026-11-26.2' },
       co2: { table: 'MEE-NBS grid factors; GB/T 32150-2015', version: '2026-11-26.1', gridYear: '2023', gridRegion: 'north_china', kgCo2PerKwh: 0.6361 },
       electricityEqualValue: { year: '2023', kgcePerUnit: 0.3, provisional: true },
       metricCatalog: '2026-11-26.2',
@@ -100,7 +100,7 @@ describe('energy report', () => {
   it('gives the same figures as CSV', async () => {
     const response = await api.get(`/api/v1/reports/energy?enterprise=${enterpriseB}&period=month&at=2023-10&gridYear=2023&gridRegion=north_china&format=csv`, `Bearer ${api.token}`);
     expect(response.headers.get('content-type')).toBe('text/csv; charset=utf-8');
-    const source = 'GB/T 2589-2020 2026-11-26.1; MEE-NBS grid factors; GB/T 32150-2015 2026-11-26.1, grid 2023 north_china 0.6361 kgCO2/kWh';
+    const source = 'GB/T 2589-2020 2026-11-26.2; MEE-NBS grid factors; GB/T 32150-2015 2026-11-26.1, grid 2023 north_china 0.6361 kgCO2/kWh';
     expect((await response.text()).split('\r\n')).toEqual([
       'section,metric,energy,quantity,unit,kgce_per_unit,tce,tce_equal_value,tco2,source',
       `energy,active_energy_import,electricity,5000,kWh,0.1229,0.6145,1.5,3.1805,"${source}"`,
@@ -108,6 +108,60 @@ describe('energy report', () => {
       `total,,,,,,15.1855,16.071,34.1395963733,"${source}"`,
       '',
     ]);
+  });
+
+  it("takes an enterprise's measured calorific values for the quantities each covers, hour by hour", async () => {
+    // The coal meter read 1,200 t at noon on the 15th: 10 t counted in the first hour, 190 t by the 15th, 300 t after.
+    await readings('gw-a', point('coal', 'raw_coal_consumption', 't'), [['2023-10-15T12:00', 1_200]]);
+    const admin = `Bearer ${api.token}`;
+    const values = `/api/v1/enterprises/${enterpriseA}/calorific-values`;
+    // 29,307 × 0.7 = 20,514.9 kJ/kg (0.7 kgce/kg) from September; 29,307 × 0.8 = 23,445.6 (0.8 kgce/kg) from 16 October.
+    const september = await api.send('POST', values, { energy: 'raw_coal', validFrom: '2023-09-01T00:00:00+08:00', ncvKjPerUnit: 20_514.9, note: 'Lab report 2023-09-02' }, admin);
+    expect(september.status).toBe(201);
+    const mid = (await (await api.send('POST', values, { energy: 'raw_coal', validFrom: '2023-10-16T00:00:00+08:00', ncvKjPerUnit: 23_445.6, note: 'Lab report 2023-10-16' }, admin)).json()) as { id: number };
+    const listed = (await (await api.get(values, admin)).json()) as { items: Array<Record<string, unknown>> };
+    expect(listed.items.map((v) => [v.energy, v.validFrom, v.ncvKjPerUnit, v.unit, v.setBy])).toEqual([
+      ['raw_coal', '2023-08-31T16:00:00.000Z', 20_514.9, 'kg', 'hub-token'],
+      ['raw_coal', '2023-10-15T16:00:00.000Z', 23_445.6, 'kg', 'hub-token'],
+    ]);
+
+    const a = await report(`enterprise=${enterpriseA}`);
+    const coal = lines(a).raw_coal!;
+    // 200,000 kg × 0.7 = 140 tce and 300,000 kg × 0.8 = 240 tce: 380 tce (the table's 0.7143 would give 357.15).
+    // CO2 by each NCV: 0.0205149 GJ/kg × 0.02618 × 0.93 × 44/12 = 1.8314431 kg/kg → 366.2886 t;
+    // 0.0234456 × 0.02618 × 0.93 × 44/12 = 2.0930778 kg/kg → 627.9233 t; 994.2120 t in all.
+    expect([coal.quantity, coal.kgcePerUnit, coal.tce, coal.tco2]).toEqual([500, 0.7143, expect.closeTo(380, 9), expect.closeTo(994.212, 3)]);
+    expect(coal.measured.map((m) => [m.enterpriseCode, m.validFromMs, m.kgcePerUnit, m.quantity, m.note])).toEqual([
+      [enterpriseA, cst('2023-09-01T00:00'), expect.closeTo(0.7, 12), 200_000, 'Lab report 2023-09-02'],
+      [enterpriseA, cst('2023-10-16T00:00'), expect.closeTo(0.8, 12), 300_000, 'Lab report 2023-10-16'],
+    ]);
+    const csv = await (await api.get(`/api/v1/reports/energy?enterprise=${enterpriseA}&period=month&at=2023-10&gridYear=2023&gridRegion=north_china&format=csv`, admin)).text();
+    expect(csv.split('\r\n').find((row) => row.startsWith('energy,raw_coal_consumption'))).toBe(
+      `energy,raw_coal_consumption,raw_coal,500,t,0.7143,380,,994.211957508,"GB/T 2589-2020 2026-11-26.2; MEE-NBS grid factors; GB/T 32150-2015 2026-11-26.1, grid 2023 north_china 0.6361 kgCO2/kWh` +
+        `; measured 20514.9 kJ/kg of ${enterpriseA} from 2023-08-31T16:00:00.000Z (Lab report 2023-09-02) for 200000 kg; measured 23445.6 kJ/kg of ${enterpriseA} from 2023-10-15T16:00:00.000Z (Lab report 2023-10-16) for 300000 kg"`,
+    );
+    // Other fuels and the other enterprise keep the table's values.
+    expect(lines(a).natural_gas!.measured).toEqual([]);
+    expect((await report(`enterprise=${enterpriseB}`)).totals.tce).toBeCloseTo(15.1855, 9);
+
+    // Deleted, the September value no longer covers the first 200 t: 142.86 + 240 = 382.86 tce.
+    expect((await api.send('DELETE', `${values}/${(listed.items[0] as { id: number }).id}`, undefined, admin)).status).toBe(204);
+    expect(lines(await report(`enterprise=${enterpriseA}`)).raw_coal!.tce).toBeCloseTo(382.86, 9);
+    expect((await problemOf(await api.send('DELETE', `${values}/${(listed.items[0] as { id: number }).id}`, undefined, admin), 404)).detail).toBe(`enterprise ${enterpriseA} has no calorific value 1`);
+
+    const refused = async (body: Record<string, unknown>, status: number) => (await problemOf(await api.send('POST', values, { energy: 'raw_coal', validFrom: '2023-11-01T00:00:00+08:00', ncvKjPerUnit: 20_000, note: 'x', ...body }, admin), status));
+    expect((await refused({ energy: 'electricity' }, 400)).errors).toEqual([{ name: 'energy', in: 'body', detail: 'is not a fuel whose calorific value can be measured; the standard-coal table\'s are raw_coal, washed_coal, coke, crude_oil, fuel_oil, gasoline, kerosene, diesel, lpg, natural_gas' }]);
+    expect((await refused({ ncvKjPerUnit: 20.9 }, 400)).errors).toEqual([{ name: 'ncvKjPerUnit', in: 'body', detail: '20.9 kJ/kg is outside 1000–100000: give the net calorific value in kJ per kg (raw coal is about 20,908)' }]);
+    expect((await refused({ validFrom: '2023-10-16T00:00:00+08:00' }, 409)).detail).toBe(`enterprise ${enterpriseA} has a raw_coal value from that time already: delete it first`);
+    expect(mid.id).toBe(2);
+
+    await api.users.createUser({ name: 'ent-a', role: 'enterprise', enterpriseCode: enterpriseA, password }, { mustChangePassword: false });
+    await api.users.createUser({ name: 'ent-b', role: 'enterprise', enterpriseCode: enterpriseB, password }, { mustChangePassword: false });
+    const login = async (name: string) => `Bearer ${((await (await api.send('POST', '/api/v1/auth/login', { name, password }, null)).json()) as { token: string }).token}`;
+    const entA = await login('ent-a');
+    expect(((await (await api.get(values, entA)).json()) as { items: unknown[] }).items).toHaveLength(1);
+    await problemOf(await api.send('POST', values, { energy: 'raw_coal', validFrom: '2023-12-01T00:00:00+08:00', ncvKjPerUnit: 20_000, note: 'mine' }, entA), 403);
+    expect((await problemOf(await api.get(values, await login('ent-b')), 404)).detail).toBe(`there is no enterprise ${enterpriseA}`);
   });
 
   it('answers 404 outside the caller\'s scope, and names a wrong parameter', async () => {
