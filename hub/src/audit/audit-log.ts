@@ -48,7 +48,13 @@ interface AuditRow {
   hash: string;
 }
 
-export type AuditVerdict = { intact: true; records: number; firstId: number | null; lastId: number | null } | { intact: false; id: number; reason: string };
+export type AuditVerdict = { intact: true; records: number; firstId: number | null; lastId: number | null; note?: string } | { intact: false; id: number; reason: string };
+
+/** A record's id and hash as kept outside the database (a log line, a regulator's copy): the chain must still hold it. */
+export interface KeptHead {
+  id: number;
+  hash: string;
+}
 
 function hashOf(prevHash: string, entry: AuditEntry): string {
   const fields = [prevHash, entry.timeMs, entry.actor, entry.role, entry.source, entry.action, entry.target, entry.result];
@@ -100,12 +106,35 @@ export class AuditLog {
     return rows.map(toRecord);
   }
 
+  /** The newest record's id and hash, for a copy kept outside the database. */
+  async head(): Promise<KeptHead | undefined> {
+    const [row] = await this.db.query<{ id: number; hash: string }>('SELECT id, hash FROM audit_log ORDER BY id DESC LIMIT 1');
+    return row && { id: Number(row.id), hash: row.hash };
+  }
+
   /**
    * Walks the chain: each row's hash must cover its fields and the row before, ids must follow
    * one another, and a chain that does not start at the first row must start where the last
-   * retention said it left it.
+   * retention said it left it. The chain alone cannot show its newest records removed, or the
+   * whole of it written again, by someone who can write the database: a head kept outside can,
+   * so when one is given the chain must still hold it.
    */
-  async verify(): Promise<AuditVerdict> {
+  async verify(kept?: KeptHead): Promise<AuditVerdict> {
+    const verdict = await this.verifyChain();
+    if (!verdict.intact || !kept) return verdict;
+    const { firstId, lastId } = verdict;
+    if (lastId === null || kept.id > lastId) {
+      return { intact: false, id: kept.id, reason: `the log ends ${lastId === null ? 'before any record' : `at record ${lastId}`}, but record ${kept.id} was kept outside as its head: the newest records were removed` };
+    }
+    if (kept.id < firstId! - 1) return { ...verdict, note: `record ${kept.id}, the head kept outside, is older than the log's start (retention removed it): keep a newer head` };
+    const [row] = await this.db.query<{ hash: string }>(kept.id === firstId! - 1 ? 'SELECT prev_hash AS hash FROM audit_log WHERE id = $1' : 'SELECT hash FROM audit_log WHERE id = $1', [
+      kept.id === firstId! - 1 ? firstId : kept.id,
+    ]);
+    if (row?.hash !== kept.hash) return { intact: false, id: kept.id, reason: 'its hash is not the one kept outside: the chain was written again up to it' };
+    return verdict;
+  }
+
+  private async verifyChain(): Promise<AuditVerdict> {
     const rows = await this.db.query<AuditRow>(`SELECT ${columns} FROM audit_log ORDER BY id`);
     if (rows.length === 0) return { intact: true, records: 0, firstId: null, lastId: null };
     const first = rows[0]!;

@@ -3,10 +3,10 @@
 import { Command, Option } from 'commander';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { createLogger, formatHostPort, runCli, untilSignal, type Logger } from '@davy/runtime';
+import { createLogger, formatHostPort, runCli, untilSignal, UsageError, type Logger } from '@davy/runtime';
 import { readHubConfigFile } from '../config/hub-config-file.js';
 import { resolveHubSettings, settingSpecs, type GivenValue, type SettingName } from '../config/hub-settings.js';
-import { AuditLog } from '../audit/audit-log.js';
+import { AuditLog, type KeptHead } from '../audit/audit-log.js';
 import { startHub, type RunningHub } from '../hub.js';
 import { openRegistry } from '../registry/open-registry.js';
 
@@ -118,7 +118,8 @@ const verify = program
   .description("The audit log in the hub's database")
   .command('verify')
   .description('Check the SM3 hash chain of the audit log: exit 0 when intact, 1 naming the first record edited, inserted or deleted')
-  .addOption(new Option('--config <file>', 'hub.yaml, to find the store as the hub does').env('DAVY_HUB_CONFIG'));
+  .addOption(new Option('--config <file>', 'hub.yaml, to find the store as the hub does').env('DAVY_HUB_CONFIG'))
+  .addOption(new Option('--head <id:hash>', "a record's id and SM3 hash kept outside the database (the hub logs them hourly as audit.head, GET /api/v1/audit?limit=1 gives them): the chain must still hold it"));
 for (const name of ['data', 'store'] as const) {
   const spec = settingSpecs[name];
   const option = new Option(spec.flag, spec.description);
@@ -128,12 +129,15 @@ for (const name of ['data', 'store'] as const) {
 }
 verify.action(async (options: CommandOptions, command: Command) => {
   const settings = settingsOf(options, command);
+  const kept = keptHeadOf(options.head);
   const registry = await openRegistry(settings.store, settings.dataDir, createLogger({ component: 'davy-hub', level: 'error' }));
   try {
-    const verdict = await new AuditLog(registry.db).verify();
+    const verdict = await new AuditLog(registry.db).verify(kept);
     if (verdict.intact) {
       const span = verdict.records === 0 ? '' : ` (records ${verdict.firstId} to ${verdict.lastId})`;
-      process.stdout.write(`audit log intact: ${verdict.records} records${span}, every SM3 link checked\n`);
+      const head = kept && !verdict.note ? `, and it holds record ${kept.id} as kept outside` : '';
+      process.stdout.write(`audit log intact: ${verdict.records} records${span}, every SM3 link checked${head}\n`);
+      if (verdict.note) process.stdout.write(`note: ${verdict.note}\n`);
     } else {
       process.stderr.write(`audit log broken at record ${verdict.id}: ${verdict.reason}\n`);
       process.exitCode = 1;
@@ -142,5 +146,13 @@ verify.action(async (options: CommandOptions, command: Command) => {
     await registry.close();
   }
 });
+
+/** --head ID:HASH, checked: a wrong one is a usage error naming the form. */
+function keptHeadOf(text: unknown): KeptHead | undefined {
+  if (text === undefined) return undefined;
+  const match = typeof text === 'string' ? /^(\d{1,15}):([0-9a-f]{64})$/.exec(text.trim()) : null;
+  if (!match) throw new UsageError(`--head ${String(text)} is not ID:HASH: give a record's id and its 64-hex-digit SM3 hash, as the hub's audit.head log line shows them`);
+  return { id: Number(match[1]), hash: match[2]! };
+}
 
 await runCli(program);

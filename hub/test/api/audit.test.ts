@@ -10,6 +10,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { runDavy, tempDir } from '@davy/runtime/testing';
 import { createLogger } from '@davy/runtime';
 import { AuditLog, type AuditRecord } from '../../src/audit/audit-log.js';
+import { AuditRetention } from '../../src/audit/audit-retention.js';
 import { openRegistry } from '../../src/registry/open-registry.js';
 import { openTestApi, problemOf, type TestApi } from './test-api.js';
 import { TestGateway } from './test-gateway.js';
@@ -104,6 +105,40 @@ describe('the audit log', () => {
   });
 });
 
+describe('a head kept outside the database', () => {
+  it('shows the newest records removed and the whole chain written again, which the chain alone cannot', async () => {
+    const append = (target: string) => api.audit.append({ actor: 'admin', role: 'platform_admin', source: '10.0.0.1', action: 'POST /api/v1/sites', target, result: 'ok' });
+    for (const target of ['/a', '/b', '/c', '/d']) await append(target);
+    const kept = (await api.audit.head())!;
+    expect(kept.id).toBe(4);
+    // What the hub logs every hour, and what an outside reader gets from the API, is that head.
+    expect((await api.audit.list({ limit: 1 }))[0]!.hash).toBe(kept.hash);
+    expect(await api.audit.verify(kept)).toEqual({ intact: true, records: 4, firstId: 1, lastId: 4 });
+    await append('/e');
+    expect(await api.audit.verify(kept)).toEqual({ intact: true, records: 5, firstId: 1, lastId: 5 });
+
+    const db = api.registry.db;
+    await db.query('DELETE FROM audit_log WHERE id >= 4');
+    expect(await api.audit.verify()).toEqual({ intact: true, records: 3, firstId: 1, lastId: 3 });
+    expect(await api.audit.verify(kept)).toEqual({ intact: false, id: 4, reason: 'the log ends at record 3, but record 4 was kept outside as its head: the newest records were removed' });
+
+    // Someone with write access makes a whole new chain, every link right.
+    await db.query('DELETE FROM audit_log');
+    for (const target of ['/a', '/b', '/x', '/d']) await append(target);
+    expect(await api.audit.verify()).toEqual({ intact: true, records: 4, firstId: 1, lastId: 4 });
+    expect(await api.audit.verify(kept)).toEqual({ intact: false, id: 4, reason: 'its hash is not the one kept outside: the chain was written again up to it' });
+    expect(await api.audit.verify({ id: 2, hash: (await api.audit.list({ limit: 10 })).find((r) => r.id === 2)!.hash })).toMatchObject({ intact: true });
+  });
+
+  it('is logged by the hourly upkeep, with the command that checks it', async () => {
+    await api.audit.append({ actor: 'admin', role: 'platform_admin', source: '10.0.0.1', action: 'POST /api/v1/sites', target: '/a', result: 'ok' });
+    const lines: string[] = [];
+    await new AuditRetention(api.audit, 180, createLogger({ component: 'test', level: 'info', sink: { write: (line) => lines.push(line) } })).run();
+    const { hash } = (await api.audit.head())!;
+    expect(lines.map((line) => JSON.parse(line) as Record<string, unknown>).filter((line) => line.event === 'audit.head')).toMatchObject([{ id: 1, hash, check: `davy-hub audit verify --head 1:${hash}` }]);
+  });
+});
+
 describe('davy-hub audit verify', () => {
   it('exits 0 on an intact log and 1 naming the first tampered record', async () => {
     const { dir, remove } = tempDir('davy-audit-');
@@ -122,6 +157,20 @@ describe('davy-hub audit verify', () => {
       db.close();
       const broken = await runDavy('hub', ['audit', 'verify', '--data', dir]);
       expect([broken.code, broken.output.trim()]).toEqual([1, 'audit log broken at record 2: its content does not match its hash: it was edited']);
+
+      // With the head kept outside: intact holds it; the newest record removed is found.
+      const again = new Database(file);
+      again.prepare("UPDATE audit_log SET actor = 'admin' WHERE id = 2").run();
+      const head = again.prepare<[], { hash: string }>('SELECT hash FROM audit_log WHERE id = 2').get()!.hash;
+      const holds = await runDavy('hub', ['audit', 'verify', '--data', dir, '--head', `2:${head}`]);
+      expect([holds.code, holds.output.trim()]).toEqual([0, 'audit log intact: 2 records (records 1 to 2), every SM3 link checked, and it holds record 2 as kept outside']);
+      again.prepare('DELETE FROM audit_log WHERE id = 2').run();
+      again.close();
+      const cut = await runDavy('hub', ['audit', 'verify', '--data', dir, '--head', `2:${head}`]);
+      expect([cut.code, cut.output.trim()]).toEqual([1, 'audit log broken at record 2: the log ends at record 1, but record 2 was kept outside as its head: the newest records were removed']);
+      const wrong = await runDavy('hub', ['audit', 'verify', '--data', dir, '--head', '2']);
+      expect(wrong.code).toBe(2);
+      expect(wrong.output).toContain("--head 2 is not ID:HASH: give a record's id and its 64-hex-digit SM3 hash");
     } finally {
       remove();
     }
