@@ -14,7 +14,7 @@ import type { PointLocations } from './point-locations.js';
 import { RestoredAlarms } from './restored-alarms.js';
 import { RuleState } from './rule-state.js';
 import type { RuleTable, ValueRule } from './rule-tables.js';
-import { SeriesContexts } from './series-context.js';
+import { SeriesContexts, type SeriesContext } from './series-context.js';
 
 interface RuleOnSeries {
   table: RuleTable;
@@ -29,6 +29,8 @@ export class AlarmEngine {
   private readonly contexts: SeriesContexts;
   /** Rule states by series id, table and rule: they outlive a context looked up again. */
   private readonly states = new Map<string, RuleOnSeries>();
+  /** Each series' rule states for its current context, so a sample finds them without building keys. */
+  private readonly bound = new Map<number, { context: SeriesContext; rules: RuleOnSeries[] }>();
   private readonly restored = new RestoredAlarms();
   private readonly absence: AbsenceWatch;
 
@@ -105,8 +107,12 @@ export class AlarmEngine {
   private async evaluate(seriesId: number, value: number, timeMs: number): Promise<void> {
     const context = await this.contexts.of(seriesId);
     if (!context) return;
-    for (const { table, rule } of context.valueRules) {
-      const entry = this.stateOf(seriesId, context.point.subjectKey, table, rule);
+    let bound = this.bound.get(seriesId);
+    if (bound?.context !== context) {
+      bound = { context, rules: context.valueRules.map(({ table, rule }) => this.stateOf(seriesId, context.point.subjectKey, table, rule)) };
+      this.bound.set(seriesId, bound);
+    }
+    for (const entry of bound.rules) {
       const transition = entry.state.evaluate(value, timeMs);
       if (!transition) continue;
       entry.open = await this.alarms.apply(entry.open, context.point, entry.table, entry.rule, transition);
