@@ -29,6 +29,8 @@ export class AbsenceWatch {
   private readonly backMs = new Map<string, number>();
   private timer?: NodeJS.Timeout;
   private sweeping?: Promise<void>;
+  /** Another replica leads: it sweeps, this one does not. */
+  private paused = false;
 
   constructor(
     private readonly store: Store,
@@ -60,8 +62,23 @@ export class AbsenceWatch {
     await this.sweeping;
   }
 
+  pause(): void {
+    this.paused = true;
+  }
+
+  resume(): void {
+    this.paused = false;
+  }
+
+  /** Forgets what it knew of open alarms (the lead came back: the database says what is open). */
+  reset(): void {
+    this.open.clear();
+    this.backMs.clear();
+  }
+
   /** One look at every gateway, device and series; resolves once what it found is kept. */
   sweep(): Promise<void> {
+    if (this.paused) return Promise.resolve();
     this.sweeping ??= this.sweepOnce()
       .catch((error: unknown) => this.log.error('alarm.sweep_failed', { error: errorMessage(error), hint: 'the next sweep looks again' }))
       .finally(() => {

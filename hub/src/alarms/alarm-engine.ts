@@ -1,6 +1,7 @@
 /**
- * Evaluates the alarm rules on every sample the store stored (its onStored listener), series by
- * series in time order, and keeps the alarms they raise; the rules that judge an absence (a
+ * Evaluates the alarm rules on every sample the store stored (its onStored listener; with hub
+ * replicas on PostgreSQL, every replica's, in the replica that leads: shared-stored.ts), series
+ * by series in time order, and keeps the alarms they raise; the rules that judge an absence (a
  * silent series, gateway or device) are swept on a clock (absence-watch.ts). After a restart
  * the active alarms are taken up again: their rules go on from the last value, not from nothing.
  */
@@ -49,11 +50,33 @@ export class AlarmEngine {
 
   /**
    * Takes up the active alarms, then evaluates the samples stored from now on; sweeps for
-   * silence every `sweepMs` unless it is 0 (then only sweep() does).
+   * silence every `sweepMs` unless it is 0 (then only sweep() does). Where replicas share the
+   * database, only the one that leads evaluates and sweeps, every replica's samples; one that
+   * takes the lead starts from the database's alarms, as after a restart.
    */
   async start(options: { sweepMs: number }): Promise<void> {
-    await this.restore();
-    this.store.onStored((samples) => this.offer(samples));
+    const shared = this.store.sharedStored;
+    if (shared) {
+      this.absence.pause();
+      shared.follow({
+        gained: async () => {
+          this.states.clear();
+          this.bound.clear();
+          this.contexts.forget();
+          this.absence.reset();
+          await this.restore();
+          this.absence.resume();
+        },
+        lost: () => this.absence.pause(),
+        deliver: async (samples) => {
+          this.offer(samples);
+          await this.idle();
+        },
+      });
+    } else {
+      await this.restore();
+      this.store.onStored((samples) => this.offer(samples));
+    }
     if (options.sweepMs > 0) this.absence.start(options.sweepMs);
   }
 
@@ -67,9 +90,9 @@ export class AlarmEngine {
     return this.absence.sweep();
   }
 
-  /** Stops sweeping and waits for what is under way. */
+  /** Stops sweeping and following, and waits for what is under way. */
   async stop(): Promise<void> {
-    await this.absence.stop();
+    await Promise.all([this.absence.stop(), this.store.sharedStored?.stop()]);
     await this.idle();
   }
 

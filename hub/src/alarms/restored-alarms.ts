@@ -7,7 +7,9 @@ import type { Alarm, AlarmStore } from './alarm-store.js';
 export class RestoredAlarms {
   private readonly alarms = new Map<string, Alarm>();
 
+  /** Takes the database's active alarms, in place of any taken before. */
   async load(store: AlarmStore): Promise<void> {
+    this.alarms.clear();
     for (const alarm of await store.active()) this.alarms.set(`${alarm.subjectKey}\u0000${alarm.ruleId}`, alarm);
   }
 

@@ -4,6 +4,7 @@
  * network engines fit, even where the embedded one answers synchronously.
  */
 import type { Event, Gap, SampleColumns, SeriesDefinition } from '@davy/proto';
+import type { SampleRow } from './batch-records.js';
 import type { StoredSamplesListener } from './stored-samples.js';
 
 export type QualityName = 'good' | 'uncertain' | 'bad';
@@ -170,6 +171,22 @@ export interface TokenDigest {
   sha256Hex: string;
 }
 
+/** The one replica of several that evaluates the alarm rules, and what it hears (PostgreSQL). */
+export interface SharedStoredFeed {
+  follow(consumer: SharedStoredConsumer): void;
+  /** Stops following and gives the lead up; resolves once a delivery under way is done. */
+  stop(): Promise<void>;
+}
+
+export interface SharedStoredConsumer {
+  /** This replica now leads: it sets up from the database (the active alarms) before the first delivery. */
+  gained(): Promise<void>;
+  /** It no longer does (its lead's connection broke): another replica goes on from where it was. */
+  lost(): void;
+  /** Evaluates samples of every replica's commits, in commit order; they leave the queue once it resolves. */
+  deliver(samples: readonly SampleRow[]): Promise<void>;
+}
+
 export interface Store {
   /**
    * Commits each batch's new records together with its gateway's watermark, all batches in
@@ -179,6 +196,13 @@ export interface Store {
 
   /** Calls `listener` after each commit with the samples it stored (new ones only), in record order. */
   onStored(listener: StoredSamplesListener): void;
+
+  /**
+   * Where several hub replicas share the database (PostgreSQL): every replica's stored samples,
+   * for the one replica that leads, in commit order. Without it, onStored is the whole story:
+   * one hub per database.
+   */
+  readonly sharedStored?: SharedStoredFeed;
 
   gateways(): Promise<GatewayInfo[]>;
   series(filter: SeriesFilter): Promise<SeriesInfo[]>;

@@ -34,7 +34,7 @@ export class TestGateway {
   private readonly localIds = new Map<string, number>();
 
   constructor(
-    private readonly store: Store,
+    private readonly store: Pick<Store, 'ingest'>,
     readonly id: string,
     private readonly identity = { enterpriseCode: '91140100MA0KXXXX0Q', site: 'Test mine' },
   ) {}

@@ -301,11 +301,11 @@ describe('PostgreSQL migrations', () => {
     const url = server.url(`store_${databases}`);
     const again = await PostgresStore.open(url, { log, aheadDays: 0 });
     stores.push(again);
-    expect((await again.pool.query('SELECT version FROM schema_migrations')).rows).toEqual([{ version: 1 }]);
+    expect((await again.pool.query('SELECT version FROM schema_migrations')).rows).toEqual([{ version: 1 }, { version: 2 }]);
     expect((await again.gateways())[0]!.watermark).toBe(1);
     await again.pool.query('INSERT INTO schema_migrations (version, applied_ms) VALUES (99, 0)');
     await expect(PostgresStore.open(url, { log })).rejects.toThrow(
-      new SchemaTooNewError('the database has schema version 99, newer than this davy-hub knows (1); run a newer davy-hub'),
+      new SchemaTooNewError('the database has schema version 99, newer than this davy-hub knows (2); run a newer davy-hub'),
     );
   });
 });

@@ -289,7 +289,11 @@ async function outboxWatermarks(client: pg.PoolClient, gatewayIds: string[]): Pr
   return new Map(rows.map((row) => [outboxKey({ gatewayId: row.gateway_id, outboxId: row.outbox_id }), row.watermark]));
 }
 
-/** The commit's samples, and its row in fold_queue that tags them until the fold has taken them. */
+/**
+ * The commit's samples, its row in fold_queue that tags them until the fold has taken them,
+ * and its row in stored_queue until the alarm rules have (shared-stored.ts). The commit id is
+ * drawn under the gateways' locks, so one gateway's commits are numbered in their order.
+ */
 async function writeSamples(client: pg.PoolClient, writes: GroupWrites): Promise<void> {
   if (writes.samples.length === 0) return;
   const { rows } = await client.query<{ commit_id: number }>('INSERT INTO fold_queue (min_time_ms, max_time_ms, samples) VALUES ($1, $2, $3) RETURNING commit_id', [
@@ -297,7 +301,9 @@ async function writeSamples(client: pg.PoolClient, writes: GroupWrites): Promise
     writes.maxTimeMs,
     writes.samples.length,
   ]);
-  await copySamples(client, writes.samples, rows[0]!.commit_id);
+  const commitId = rows[0]!.commit_id;
+  await client.query('INSERT INTO stored_queue (commit_id, min_time_ms, max_time_ms) VALUES ($1, $2, $3)', [commitId, writes.minTimeMs, writes.maxTimeMs]);
+  await copySamples(client, writes.samples, commitId);
 }
 
 /** Events in the order given, so their ids (newest first in the API) keep it. */

@@ -62,12 +62,17 @@ export async function inTransaction<T>(pool: pg.Pool, work: (client: pg.PoolClie
   }
 }
 
-/** Transaction-scoped advisory locks that serialize hub replicas on one database. */
+/**
+ * Advisory locks that serialize hub replicas on one database: transaction-scoped, but for the
+ * alarm lead, which a replica holds on a connection of its own for as long as it leads. (The
+ * fold's try-lock, rollups.ts, shares 3 with the registry's migrations: both only wait.)
+ */
 export const advisoryLocks = {
   migrations: 1,
   partitions: 2,
   registryMigrations: 3,
   auditChain: 4,
+  alarmLead: 5,
 } as const;
 
 /** The first key of every advisory lock: 'Davy' in ASCII, so they never meet another program's. */

@@ -16,6 +16,7 @@ import { PostgresQueries } from './queries.js';
 import { PartitionUpkeep } from './retention.js';
 import { RollupFold } from './rollups.js';
 import { StoredSamples, type StoredSamplesListener } from '../stored-samples.js';
+import { PostgresSharedStored, type SharedStoredOptions } from './shared-stored.js';
 
 export interface PostgresStoreOptions {
   /** Whole days of raw samples (and 1-minute rollups) kept before today; default: everything. */
@@ -26,6 +27,8 @@ export interface PostgresStoreOptions {
   upkeepIntervalMs?: number;
   /** How often committed samples are folded into the rollups and `latest` (default 30 s). */
   foldIntervalMs?: number;
+  /** How the alarm lead among replicas is taken and how often it looks for commits. */
+  sharedStored?: SharedStoredOptions;
   log?: Logger;
 }
 
@@ -37,14 +40,21 @@ export class PostgresStore implements Store {
   /** The commit under way, which close() lets finish. */
   private committing: Promise<unknown> = Promise.resolve();
 
+  readonly sharedStored: PostgresSharedStored;
+
   private constructor(
     readonly pool: pg.Pool,
     readonly partitions: Partitions,
     readonly upkeep: PartitionUpkeep,
     readonly fold: RollupFold,
+    log: Logger,
+    sharedStored: SharedStoredOptions,
   ) {
     this.writer = new PostgresIngest(pool, partitions, this.stored);
     this.queries = new PostgresQueries(pool);
+    this.sharedStored = new PostgresSharedStored(pool, log, sharedStored);
+    // The lead, if it is this replica, takes its own commits at once.
+    this.stored.add(() => this.sharedStored.wake());
   }
 
   /** Connects, applies the migrations the database lacks, makes today's partitions and those ahead. */
@@ -59,7 +69,7 @@ export class PostgresStore implements Store {
       upkeep.start();
       const fold = new RollupFold(pool, log, options.foldIntervalMs ?? 30_000);
       fold.start();
-      return new PostgresStore(pool, partitions, upkeep, fold);
+      return new PostgresStore(pool, partitions, upkeep, fold, log, options.sharedStored ?? {});
     } catch (error) {
       await pool.end();
       throw error;
@@ -131,7 +141,7 @@ export class PostgresStore implements Store {
   async close() {
     this.closed = true;
     this.upkeep.stop();
-    await Promise.all([this.fold.stop(), this.committing]);
+    await Promise.all([this.fold.stop(), this.committing, this.sharedStored.stop()]);
     await this.pool.end();
   }
 }

@@ -1,0 +1,152 @@
+/**
+ * Alarm rules across hub replicas on one PostgreSQL database. Each replica stores what it
+ * receives, and a gateway's batches may go to any of them (NATS), but a rule must see a
+ * series' samples in order and in one place, or two replicas would each raise the same alarm
+ * and neither clear it. So one replica leads: it holds a session advisory lock on a connection
+ * of its own, takes every replica's commits from stored_queue (each commit adds its row there,
+ * ingest.ts) in commit order, hands their samples to the rules, and removes the rows in the
+ * same transaction once the rules are done — a lead that dies mid-way leaves them for the next,
+ * which takes them again (at least once). The others wait and try for the lead every few
+ * seconds; the lead's connection breaking ends its lead.
+ */
+import type pg from 'pg';
+import { errorMessage, type Logger } from '@davy/runtime';
+import type { SampleRow } from '../batch-records.js';
+import type { SharedStoredConsumer, SharedStoredFeed } from '../store.js';
+import { advisoryLocks, davyLockKey, inTransaction } from './pool.js';
+
+export interface SharedStoredOptions {
+  /** How often a replica that does not lead tries for the lead (default 2 s). */
+  retryMs?: number;
+  /** How often the lead looks at the queue when no commit of its own wakes it (default 200 ms). */
+  pollMs?: number;
+  /** Commits taken in one transaction (default 64). */
+  commitsPerTake?: number;
+}
+
+export class PostgresSharedStored implements SharedStoredFeed {
+  private lead?: { client: pg.PoolClient; broken: boolean; onError: (error: Error) => void };
+  private following?: Promise<void>;
+  private stopped = false;
+  private wakeUp?: () => void;
+  private readonly retryMs: number;
+  private readonly pollMs: number;
+  private readonly commitsPerTake: number;
+
+  constructor(
+    private readonly pool: pg.Pool,
+    private readonly log: Logger,
+    options: SharedStoredOptions = {},
+  ) {
+    this.retryMs = options.retryMs ?? 2_000;
+    this.pollMs = options.pollMs ?? 200;
+    this.commitsPerTake = options.commitsPerTake ?? 64;
+  }
+
+  follow(consumer: SharedStoredConsumer): void {
+    this.following = this.run(consumer);
+  }
+
+  /** A commit of this replica is in: the lead looks at once instead of at its next poll. */
+  wake(): void {
+    this.wakeUp?.();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.wakeUp?.();
+    await this.following;
+    this.giveUpLead();
+  }
+
+  private async run(consumer: SharedStoredConsumer): Promise<void> {
+    while (!this.stopped) {
+      try {
+        if (this.lead?.broken) this.loseLead(consumer, 'its connection broke');
+        if (!this.lead) {
+          if (!(await this.takeLead())) {
+            await this.sleep(this.retryMs);
+            continue;
+          }
+          this.log.info('alarm.lead_taken', { hint: 'this replica evaluates the alarm rules for all of them' });
+          await consumer.gained();
+        }
+        if ((await this.takeCommits(consumer)) === 0) await this.sleep(this.pollMs);
+      } catch (error) {
+        this.log.error('alarm.feed_failed', { error: errorMessage(error), hint: `the commits stay queued; tried again in ${this.retryMs} ms` });
+        // The database may have gone: the lead's connection with it, or not; either way start over.
+        if (this.lead) this.loseLead(consumer, errorMessage(error));
+        await this.sleep(this.retryMs);
+      }
+    }
+  }
+
+  private async takeLead(): Promise<boolean> {
+    const client = await this.pool.connect();
+    const lead = { client, broken: false, onError: () => (lead.broken = true) };
+    // A checked-out connection that breaks emits here; without a listener it would end the process.
+    client.on('error', lead.onError);
+    try {
+      const { rows } = await client.query<{ locked: boolean }>('SELECT pg_try_advisory_lock($1, $2) AS locked', [davyLockKey, advisoryLocks.alarmLead]);
+      if (rows[0]?.locked) {
+        this.lead = lead;
+        return true;
+      }
+      client.off('error', lead.onError);
+      client.release();
+      return false;
+    } catch (error) {
+      client.release(true);
+      throw error;
+    }
+  }
+
+  private loseLead(consumer: SharedStoredConsumer, why: string): void {
+    this.log.warn('alarm.lead_lost', { reason: why, hint: 'another replica takes the lead; this one tries again' });
+    this.giveUpLead();
+    consumer.lost();
+  }
+
+  /** Ends the lead's session, which releases its lock (a connection destroyed cannot keep it). */
+  private giveUpLead(): void {
+    if (!this.lead) return;
+    const { client } = this.lead;
+    this.lead = undefined;
+    client.release(true);
+  }
+
+  /** Takes the oldest queued commits, hands their samples over, and removes them once handled. */
+  private takeCommits(consumer: SharedStoredConsumer): Promise<number> {
+    return inTransaction(this.pool, async (client) => {
+      // FOR UPDATE: a replica that took the lead from one still handling these waits for it.
+      const { rows } = await client.query<{ commit_id: number; min_time_ms: number; max_time_ms: number }>(
+        'SELECT commit_id, min_time_ms, max_time_ms FROM stored_queue ORDER BY commit_id LIMIT $1 FOR UPDATE',
+        [this.commitsPerTake],
+      );
+      if (rows.length === 0) return 0;
+      const ids = rows.map((row) => row.commit_id);
+      // The time bounds let PostgreSQL look only at the partitions the commits wrote into.
+      const { rows: samples } = await client.query<SampleRow>(
+        `SELECT series_id AS "seriesId", time_ms AS "timeMs", seq, value, quality, received_ms AS "receivedMs" FROM samples
+         WHERE commit_id = ANY($1::int8[]) AND time_ms >= $2 AND time_ms <= $3 ORDER BY commit_id, time_ms, seq`,
+        [ids, Math.min(...rows.map((row) => row.min_time_ms)), Math.max(...rows.map((row) => row.max_time_ms))],
+      );
+      if (samples.length > 0) await consumer.deliver(samples);
+      await client.query('DELETE FROM stored_queue WHERE commit_id = ANY($1::int8[])', [ids]);
+      return rows.length;
+    });
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const timer = setTimeout(done, ms);
+      function done() {
+        clearTimeout(timer);
+        resolve();
+      }
+      this.wakeUp = done;
+    }).finally(() => {
+      this.wakeUp = undefined;
+    });
+  }
+}
