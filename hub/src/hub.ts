@@ -17,7 +17,7 @@ import { ApiKeys } from './access/api-keys.js';
 import { UserDirectory } from './access/users.js';
 import { AuditLog, defaultAuditRetentionDays } from './audit/audit-log.js';
 import { AuditRetention } from './audit/audit-retention.js';
-import { defaultSweepMs } from './alarms/absence-watch.js';
+import { defaultSweepMs } from './alarms/sweeps.js';
 import { AlarmEngine } from './alarms/alarm-engine.js';
 import { AlarmStore } from './alarms/alarm-store.js';
 import { PointLocations } from './alarms/point-locations.js';

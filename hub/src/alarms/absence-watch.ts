@@ -19,18 +19,11 @@ import type { SeriesContexts } from './series-context.js';
 
 type AbsenceRule = StaleRule | GatewayOfflineRule | DeviceOfflineRule;
 
-/** How often the hub looks for silence unless told otherwise: a fraction of the shortest rule's wait. */
-export const defaultSweepMs = 5_000;
-
 export class AbsenceWatch {
   /** The open alarm of each absence rule on each subject (subject key and rule id). */
   private readonly open = new Map<string, Alarm>();
   /** When each gateway was seen back from a silence its alarm was open for. */
   private readonly backMs = new Map<string, number>();
-  private timer?: NodeJS.Timeout;
-  private sweeping?: Promise<void>;
-  /** Another replica leads: it sweeps, this one does not. */
-  private paused = false;
 
   constructor(
     private readonly store: Store,
@@ -43,33 +36,6 @@ export class AbsenceWatch {
     private readonly now: () => number,
   ) {}
 
-  /** Sweeps every `everyMs`, each sweep after the last one ended. */
-  start(everyMs: number): void {
-    const next = () => {
-      this.timer = setTimeout(() => {
-        void this.sweep().finally(() => {
-          if (this.timer) next();
-        });
-      }, everyMs);
-      this.timer.unref();
-    };
-    next();
-  }
-
-  async stop(): Promise<void> {
-    clearTimeout(this.timer);
-    this.timer = undefined;
-    await this.sweeping;
-  }
-
-  pause(): void {
-    this.paused = true;
-  }
-
-  resume(): void {
-    this.paused = false;
-  }
-
   /** Forgets what it knew of open alarms (the lead came back: the database says what is open). */
   reset(): void {
     this.open.clear();
@@ -77,14 +43,12 @@ export class AbsenceWatch {
   }
 
   /** One look at every gateway, device and series; resolves once what it found is kept. */
-  sweep(): Promise<void> {
-    if (this.paused) return Promise.resolve();
-    this.sweeping ??= this.sweepOnce()
-      .catch((error: unknown) => this.log.error('alarm.sweep_failed', { error: errorMessage(error), hint: 'the next sweep looks again' }))
-      .finally(() => {
-        this.sweeping = undefined;
-      });
-    return this.sweeping;
+  async sweep(): Promise<void> {
+    try {
+      await this.sweepOnce();
+    } catch (error) {
+      this.log.error('alarm.sweep_failed', { error: errorMessage(error), hint: 'the next sweep looks again' });
+    }
   }
 
   private async sweepOnce(): Promise<void> {

@@ -2,14 +2,17 @@
  * Evaluates the alarm rules on every sample the store stored (its onStored listener; with hub
  * replicas on PostgreSQL, every replica's, in the replica that leads: shared-stored.ts), series
  * by series in time order, and keeps the alarms they raise; the rules that judge an absence (a
- * silent series, gateway or device) are swept on a clock (absence-watch.ts). After a restart
- * the active alarms are taken up again: their rules go on from the last value, not from nothing.
+ * silent series, gateway or device) and the gateways' events (event-alarms.ts) are swept on a
+ * clock (sweeps.ts). After a restart the active alarms are taken up again: their rules go on
+ * from the last value, not from nothing.
  */
 import { errorMessage, type Logger } from '@davy/runtime';
 import type { SampleRow } from '../store/batch-records.js';
 import type { Store } from '../store/store.js';
 import type { Registry } from '../registry/registry.js';
 import { AbsenceWatch } from './absence-watch.js';
+import { EventAlarms } from './event-alarms.js';
+import { Sweeps } from './sweeps.js';
 import type { Alarm, AlarmStore } from './alarm-store.js';
 import type { PointLocations } from './point-locations.js';
 import { RestoredAlarms } from './restored-alarms.js';
@@ -34,6 +37,8 @@ export class AlarmEngine {
   private readonly bound = new Map<number, { context: SeriesContext; rules: RuleOnSeries[] }>();
   private readonly restored = new RestoredAlarms();
   private readonly absence: AbsenceWatch;
+  private readonly events: EventAlarms;
+  private readonly sweeps: Sweeps;
 
   constructor(
     private readonly store: Store,
@@ -46,6 +51,11 @@ export class AlarmEngine {
   ) {
     this.contexts = new SeriesContexts(store, registry, locations, tables, now);
     this.absence = new AbsenceWatch(store, registry, this.contexts, alarms, this.restored, tables, log, now);
+    this.events = new EventAlarms(store, registry, registry.db, alarms, tables, log, now);
+    this.sweeps = new Sweeps(async () => {
+      await this.absence.sweep();
+      await this.events.poll();
+    });
   }
 
   /**
@@ -57,7 +67,7 @@ export class AlarmEngine {
   async start(options: { sweepMs: number }): Promise<void> {
     const shared = this.store.sharedStored;
     if (shared) {
-      this.absence.pause();
+      this.sweeps.pause();
       shared.follow({
         gained: async () => {
           this.states.clear();
@@ -65,9 +75,9 @@ export class AlarmEngine {
           this.contexts.forget();
           this.absence.reset();
           await this.restore();
-          this.absence.resume();
+          this.sweeps.resume();
         },
-        lost: () => this.absence.pause(),
+        lost: () => this.sweeps.pause(),
         deliver: async (samples) => {
           this.offer(samples);
           await this.idle();
@@ -77,7 +87,7 @@ export class AlarmEngine {
       await this.restore();
       this.store.onStored((samples) => this.offer(samples));
     }
-    if (options.sweepMs > 0) this.absence.start(options.sweepMs);
+    if (options.sweepMs > 0) this.sweeps.start(options.sweepMs);
   }
 
   /** Takes up the active alarms of the database: their rules go on from their last value. */
@@ -85,14 +95,14 @@ export class AlarmEngine {
     await this.restored.load(this.alarms);
   }
 
-  /** Looks every gateway, device and series over for silence now. */
+  /** Looks every gateway, device and series over for silence, and the gateways' events for alarms, now. */
   sweep(): Promise<void> {
-    return this.absence.sweep();
+    return this.sweeps.run();
   }
 
   /** Stops sweeping and following, and waits for what is under way. */
   async stop(): Promise<void> {
-    await Promise.all([this.absence.stop(), this.store.sharedStored?.stop()]);
+    await Promise.all([this.sweeps.stop(), this.store.sharedStored?.stop()]);
     await this.idle();
   }
 

@@ -86,10 +86,17 @@ const staleRuleSchema = z.strictObject({ ...common, ...pointsOf, kind: z.literal
 const gatewayOfflineRuleSchema = z.strictObject({ ...common, kind: z.literal('gateway_offline'), afterSeconds: z.number().positive() });
 const deviceOfflineRuleSchema = z.strictObject({ ...common, kind: z.literal('device_offline'), afterSeconds: z.number().min(0).default(0) });
 
+/**
+ * An event a gateway reported (its outbox dropping records: outbox.gap; a hub behind it:
+ * uplink.hub_behind) raises an alarm that is cleared at once: it stays open until someone
+ * acknowledges it. Its value is the number in the event's `valueOf` field, if any.
+ */
+const eventRuleSchema = z.strictObject({ ...common, kind: z.literal('event'), event: z.string().min(1), valueOf: z.string().min(1).optional() });
+
 const ruleSchema = z.preprocess(
   // A rule that names no kind is a threshold.
   (rule) => (typeof rule === 'object' && rule !== null && !('kind' in rule) ? { ...rule, kind: 'threshold' } : rule),
-  z.discriminatedUnion('kind', [valueRuleSchema, staleRuleSchema, gatewayOfflineRuleSchema, deviceOfflineRuleSchema]),
+  z.discriminatedUnion('kind', [valueRuleSchema, staleRuleSchema, gatewayOfflineRuleSchema, deviceOfflineRuleSchema, eventRuleSchema]),
 );
 
 const tableSchema = z.strictObject({
@@ -103,6 +110,7 @@ export type ValueRule = z.output<typeof valueRuleSchema>;
 export type StaleRule = z.output<typeof staleRuleSchema>;
 export type GatewayOfflineRule = z.output<typeof gatewayOfflineRuleSchema>;
 export type DeviceOfflineRule = z.output<typeof deviceOfflineRuleSchema>;
+export type EventRule = z.output<typeof eventRuleSchema>;
 export type AlarmRule = z.output<typeof ruleSchema>;
 export type RuleTable = z.output<typeof tableSchema>;
 
@@ -157,4 +165,13 @@ export function gatewayRulesFor(tables: readonly RuleTable[], siteKind: string):
 
 export function deviceRulesFor(tables: readonly RuleTable[], siteKind: string): Array<{ table: RuleTable; rule: DeviceOfflineRule }> {
   return rulesOfSite(tables, siteKind, (rule): rule is DeviceOfflineRule => rule.kind === 'device_offline');
+}
+
+export function eventRulesFor(tables: readonly RuleTable[], siteKind: string): Array<{ table: RuleTable; rule: EventRule }> {
+  return rulesOfSite(tables, siteKind, (rule): rule is EventRule => rule.kind === 'event');
+}
+
+/** Every event rule of the tables, with the site kinds it applies to. */
+export function eventRules(tables: readonly RuleTable[]): Array<{ table: RuleTable; rule: EventRule }> {
+  return tables.flatMap((table) => table.rules.filter((rule): rule is EventRule => rule.kind === 'event').map((rule) => ({ table, rule })));
 }

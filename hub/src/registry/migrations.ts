@@ -243,6 +243,12 @@ const migrations: Migration[] = [
         UNIQUE (enterprise_code, energy, valid_from_ms)
       );`,
   },
+  {
+    version: 9,
+    // How far each event alarm rule has read the gateways' events (alarms/event-alarms.ts).
+    sqlite: `CREATE TABLE alarm_event_cursors (rule_key TEXT PRIMARY KEY, last_event_id INTEGER NOT NULL);`,
+    postgres: `CREATE TABLE alarm_event_cursors (rule_key text COLLATE "C" PRIMARY KEY, last_event_id bigint NOT NULL);`,
+  },
 ];
 
 // Applied in version order, whatever order they are listed in.

@@ -61,7 +61,7 @@ describe('alarms on silence', () => {
     await sweepAt(start + 40_000); // still silent: the same alarm, not a second one
     const [stale] = await alarms();
     expect(summary(stale!)).toEqual(['series-stale', 'series', 'gw-a/ch4-1/ch4', true, start + 30_000, 30, null, 30]);
-    expect(stale).toMatchObject({ ruleTable: 'connectivity', tableVersion: '2026-11-26.1', severity: 'minor', seriesKey: 'gw-a/ch4-1/ch4', device: 'ch4-1', metric: 'ch4_concentration', triggers: 1 });
+    expect(stale).toMatchObject({ ruleTable: 'connectivity', tableVersion: '2026-11-26.2', severity: 'minor', seriesKey: 'gw-a/ch4-1/ch4', device: 'ch4-1', metric: 'ch4_concentration', triggers: 1 });
 
     await heard(start + 45_000, methane, carbonMonoxide);
     await sweepAt(start + 45_000);

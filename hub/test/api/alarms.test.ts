@@ -131,7 +131,7 @@ describe('alarms', () => {
     const { items } = (await (await api.get('/api/v1/alarm-rules', admin())).json()) as { items: Array<{ table: string; version: string; rules: unknown[] }> };
     expect(items.map((t) => [t.table, t.version, t.rules.length])).toEqual([
       ['coal-mine-safety', '2026-11-26.1', 10],
-      ['connectivity', '2026-11-26.1', 3],
+      ['connectivity', '2026-11-26.2', 5],
     ]);
   });
 });
