@@ -122,7 +122,7 @@ export class Registry {
     }
     const where = clauses.length > 0 ? `WHERE ${clauses.join(' AND ')}` : '';
     const rows = await this.db.query<SiteRow>(`SELECT ${siteColumns} FROM sites ${where} ORDER BY id`, params);
-    const gateways = await this.gatewaysBySite();
+    const gateways = await this.gatewaysBySite(where, params);
     return rows.map((row) => toSite(row, gateways.get(row.id) ?? []));
   }
 
@@ -159,10 +159,18 @@ export class Registry {
     return this.db.close();
   }
 
-  private async gatewaysBySite(): Promise<Map<number, string[]>> {
-    const rows = await this.db.query<{ gateway_id: string; site_id: number }>('SELECT gateway_id, site_id FROM site_gateways ORDER BY gateway_id');
+  /** The gateways of the sites `where` (on the sites' columns) picks, by site: only their links are read. */
+  private async gatewaysBySite(where: string, params: string[]): Promise<Map<number, string[]>> {
+    const rows = await this.db.query<{ gateway_id: string; site_id: number }>(
+      `SELECT site_gateways.gateway_id, site_gateways.site_id FROM site_gateways JOIN sites ON sites.id = site_gateways.site_id ${where} ORDER BY site_gateways.gateway_id`,
+      params,
+    );
     const bySite = new Map<number, string[]>();
-    for (const row of rows) bySite.set(row.site_id, [...(bySite.get(row.site_id) ?? []), row.gateway_id]);
+    for (const row of rows) {
+      const gateways = bySite.get(row.site_id);
+      if (gateways) gateways.push(row.gateway_id);
+      else bySite.set(row.site_id, [row.gateway_id]);
+    }
     return bySite;
   }
 }
