@@ -78,22 +78,33 @@ const leads = (r: Replica) => r.logLines.filter((line) => line.includes('"alarm.
 const summary = (alarm: Alarm) => [alarm.id, alarm.ruleId, alarm.active, alarm.raisedMs - base, alarm.clearedMs === null ? null : alarm.clearedMs - base, alarm.triggers];
 const base = Math.floor(Date.now() / 1_000) * 1_000 - 600_000;
 
+/**
+ * Replica a (leading) and b on a new database with a coal mine whose methane sensor is at a
+ * working face; `send` has one gateway's batches take turns between them, as over NATS.
+ */
+async function twoReplicas(database: string) {
+  const url = await server.createDatabase(database);
+  const a = await replica(url);
+  await eventually(async () => leads(a), 1);
+  const b = await replica(url);
+  await a.registry.createEnterprise({ code: '91350100M000100Y43', name: 'A Coal' });
+  const mine = await a.registry.createSite({ enterpriseCode: '91350100M000100Y43', name: 'Mine', kind: 'coal_mine', regionCode: '140105', location: null });
+  await a.registry.assignGateway(mine.id, 'gw-a');
+  await new PointLocations(a.registry.db).set(key, 'working_face');
+  let turn = 0;
+  const gateway = new TestGateway({ ingest: (batches: IngestBatch[]) => (turn++ % 2 === 0 ? a : b).store.ingest(batches) }, 'gw-a');
+  return {
+    a,
+    b,
+    send: (s: number, value: number) => gateway.send({ samples: [{ point: methane, timeMs: base + s * 1_000, value }] }),
+    all: async () => (await b.alarms.list({ state: 'all', limit: 10 })).map(summary),
+  };
+}
+
 describe('alarm rules with two hub replicas on PostgreSQL', () => {
   it('evaluates both replicas\' samples once, in the replica that leads, which alone sweeps; the other takes over when it stops', async () => {
-    const url = await server.createDatabase('replicas');
-    const a = await replica(url);
-    await eventually(async () => leads(a), 1);
-    const b = await replica(url);
+    const { a, b, send, all } = await twoReplicas('replicas');
     try {
-      await a.registry.createEnterprise({ code: '91350100M000100Y43', name: 'A Coal' });
-      const mine = await a.registry.createSite({ enterpriseCode: '91350100M000100Y43', name: 'Mine', kind: 'coal_mine', regionCode: '140105', location: null });
-      await a.registry.assignGateway(mine.id, 'gw-a');
-      await new PointLocations(a.registry.db).set(key, 'working_face');
-      // One gateway, its batches taking turns between the replicas.
-      let turn = 0;
-      const gateway = new TestGateway({ ingest: (batches: IngestBatch[]) => (turn++ % 2 === 0 ? a : b).store.ingest(batches) }, 'gw-a');
-      const send = (s: number, value: number) => gateway.send({ samples: [{ point: methane, timeMs: base + s * 1_000, value }] });
-      const all = async () => (await b.alarms.list({ state: 'all', limit: 10 })).map(summary);
 
       await send(1, 0.5); // to a
       await send(2, 1.2); // to b
@@ -132,19 +143,8 @@ describe('alarm rules with two hub replicas on PostgreSQL', () => {
   }, 60_000);
 
   it('goes on with one lead when the lead\'s connection is cut', async () => {
-    const url = await server.createDatabase('lead_cut');
-    const a = await replica(url);
-    await eventually(async () => leads(a), 1);
-    const b = await replica(url);
+    const { a, b, send, all } = await twoReplicas('lead_cut');
     try {
-      await a.registry.createEnterprise({ code: '91350100M000100Y43', name: 'A Coal' });
-      const mine = await a.registry.createSite({ enterpriseCode: '91350100M000100Y43', name: 'Mine', kind: 'coal_mine', regionCode: '140105', location: null });
-      await a.registry.assignGateway(mine.id, 'gw-a');
-      await new PointLocations(a.registry.db).set(key, 'working_face');
-      let turn = 0;
-      const gateway = new TestGateway({ ingest: (batches: IngestBatch[]) => (turn++ % 2 === 0 ? a : b).store.ingest(batches) }, 'gw-a');
-      const send = (s: number, value: number) => gateway.send({ samples: [{ point: methane, timeMs: base + s * 1_000, value }] });
-      const all = async () => (await b.alarms.list({ state: 'all', limit: 10 })).map(summary);
       await send(1, 1.1);
       await eventually(all, [[1, 'ch4-face', true, 1_000, null, 1]]);
 

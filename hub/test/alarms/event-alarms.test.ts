@@ -10,8 +10,9 @@ import { createLogger } from '@davy/runtime';
 import { AlarmEngine } from '../../src/alarms/alarm-engine.js';
 import { PointLocations } from '../../src/alarms/point-locations.js';
 import { readRuleTables } from '../../src/alarms/rule-tables.js';
-import { openTestApi, type TestApi } from '../api/test-api.js';
+import type { TestApi } from '../api/test-api.js';
 import { TestGateway } from '../api/test-gateway.js';
+import { openCoalMineApi } from './coal-mine-api.js';
 
 const start = 1_800_000_000_000;
 const day = 86_400_000;
@@ -21,11 +22,7 @@ let gateway: TestGateway;
 
 beforeEach(async () => {
   clock = start;
-  api = await openTestApi({ now: () => clock });
-  await api.registry.createEnterprise({ code: '91350100M000100Y43', name: 'A Coal' });
-  const mine = await api.registry.createSite({ enterpriseCode: '91350100M000100Y43', name: 'Mine', kind: 'coal_mine', regionCode: '140105', location: null });
-  await api.registry.assignGateway(mine.id, 'gw-a');
-  gateway = new TestGateway(api.store, 'gw-a');
+  ({ api, gateway } = await openCoalMineApi(() => clock));
 });
 afterEach(() => api.close());
 
