@@ -4,7 +4,7 @@
  * gateways of its enterprise or regions. Out of scope is answered as not there: the same empty
  * list or missing key an unknown id gets, never "forbidden", which would tell that it exists.
  */
-import type { BucketQuery, DeviceFilter, EventQuery, IngestBatch, RawQuery, SeriesFilter, Store, TokenDigest } from '../store/store.js';
+import type { ArrivalQuery, BucketQuery, DeviceFilter, EventQuery, IngestBatch, RawQuery, SeriesFilter, Store, TokenDigest } from '../store/store.js';
 import type { StoredSamplesListener } from '../store/stored-samples.js';
 import { visibleGateways } from './principal.js';
 
@@ -49,6 +49,11 @@ export class ScopedStore implements Store {
   /** By a series id the route found by key (seriesByKey), so within the scope. */
   history(query: BucketQuery) {
     return this.store.history(query);
+  }
+
+  /** By a series id the caller found through series() or seriesByKey(), so within the scope. */
+  arrivals(query: ArrivalQuery) {
+    return this.store.arrivals(query);
   }
 
   /** As history. */

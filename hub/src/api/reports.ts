@@ -96,6 +96,52 @@ const ReportSchema = z
   })
   .openapi('EnergyReport');
 
+export const QualityReportSchema = z
+  .object({
+    scope: z.record(z.string(), z.unknown()),
+    period: z.object({ kind: z.string(), label: z.string(), fromMs: z.number(), toMs: z.number(), measuredToMs: z.number().openapi({ description: 'Up to now for a period not over yet' }) }),
+    target: z
+      .object({
+        completeness: z.number(),
+        table: z.string(),
+        version: z.string(),
+        standard: z.string(),
+        late: z.object({ afterSeconds: z.number().int(), meaning: z.string() }).openapi({ description: 'What counts as late: stored more than afterSeconds after its sample time' }),
+      })
+      .openapi({ description: 'From hub/data/quality-targets.yaml, as of its version' }),
+    series: z.array(
+      z.object({
+        key: z.string(),
+        gatewayId: z.string(),
+        metric: z.string(),
+        intervalMs: z.number().int(),
+        expected: z.number().int(),
+        received: z.number().int().openapi({ description: 'Valid (good and uncertain) samples of the period, by sample time, whenever they arrived' }),
+        completeness: z.number(),
+        meetsTarget: z.boolean(),
+        late: z
+          .number()
+          .int()
+          .nullable()
+          .openapi({ description: 'Of received, those stored more than target.late.afterSeconds after their sample time; null where raw samples were dropped by retention (PostgreSQL keeps only hourly counts)' }),
+        lateShare: z.number().nullable().openapi({ description: 'late ÷ received; null when nothing was received or late is null' }),
+      }),
+    ),
+    enterprises: z.array(
+      z.object({
+        code: z.string(),
+        expected: z.number().int(),
+        received: z.number().int(),
+        completeness: z.number().nullable(),
+        meetsTarget: z.boolean().nullable(),
+        late: z.number().int().nullable().openapi({ description: "The series' late summed; null when any of them is null" }),
+      }),
+    ),
+    gateways: z.array(z.object({ id: z.string(), gaps: z.number().int(), droppedRecords: z.number(), clockSkewMs: z.number().nullable() })),
+    unmeasured: z.number().int().openapi({ description: 'Series pushed by their devices (no read interval): nothing is expected of them' }),
+  })
+  .openapi('QualityReport');
+
 const route = createRoute({
   method: 'get',
   path: '/api/v1/reports/energy',
@@ -112,10 +158,10 @@ const qualityRoute = createRoute({
   method: 'get',
   path: '/api/v1/reports/quality',
   tags: ['reports'],
-  summary: 'Data quality of an enterprise, site or division: completeness, gaps, clock skew',
+  summary: 'Data quality of an enterprise, site or division: completeness, late samples, gaps, clock skew',
   request: { query: QualityQuery },
   responses: {
-    200: { description: 'The report', content: jsonContent(z.record(z.string(), z.unknown()).openapi('QualityReport')) },
+    200: { description: 'The report', content: jsonContent(QualityReportSchema) },
     ...problemResponses('invalid-parameters', 'unauthorized', 'forbidden', 'not-found', 'internal-error', 'unavailable'),
   },
 });

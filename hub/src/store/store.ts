@@ -125,6 +125,27 @@ export interface Bucket {
   count: number;
 }
 
+export interface ArrivalQuery {
+  seriesId: number;
+  fromMs: number;
+  /** Exclusive. */
+  toMs: number;
+  /** A sample stored more than this long after its time is late; one stored exactly this long after is not. */
+  lateAfterMs: number;
+}
+
+/** The valid samples of a series in a time range (by sample time), and how many of them came late. */
+export interface Arrivals {
+  /** Good and uncertain samples: what history's 'count' gives for the range as one bucket. */
+  received: number;
+  /**
+   * Of those, the ones the hub stored (received_ms) more than lateAfterMs after their time.
+   * null when the store no longer holds the arrival time of every one: PostgreSQL counts the
+   * samples of days its retention dropped from the hourly rollups, which keep no arrival times.
+   */
+  late: number | null;
+}
+
 export interface RawQuery {
   seriesId: number;
   fromMs: number;
@@ -210,6 +231,8 @@ export interface Store {
   latest(filter: SeriesFilter): Promise<LatestValue[]>;
   devices(filter: DeviceFilter): Promise<DeviceStatus[]>;
   history(query: BucketQuery): Promise<Bucket[]>;
+  /** How many valid samples of the range there are and how many of them arrived late (the quality report). */
+  arrivals(query: ArrivalQuery): Promise<Arrivals>;
   rawPoints(query: RawQuery): Promise<RawPoint[]>;
   events(query: EventQuery): Promise<StoredEvent[]>;
 

@@ -7,11 +7,11 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '@davy/runtime';
 import { TestPostgres } from '@davy/runtime/testing';
-import { historySegments } from '../../src/store/postgres/history.js';
+import { countSegments, historySegments } from '../../src/store/postgres/history.js';
 import { SchemaTooNewError } from '../../src/store/schema-too-new.js';
 import { PostgresStore, type PostgresStoreOptions } from '../../src/store/postgres/postgres-store.js';
 import type { Aggregate } from '../../src/store/store.js';
-import { batch, storeContract } from './store-contract.js';
+import { arrivalQuery, batch, expectArrivals, seedArrivals, storeContract } from './store-contract.js';
 
 const logLines: string[] = [];
 const log = createLogger({ component: 'test', sink: { write: (line) => logLines.push(line) } });
@@ -136,6 +136,19 @@ describe('PostgreSQL rollups', () => {
     }
   });
 
+  it('counts arrivals as history counts, folded or not: received from the minute rollup and the raw rows, late from the raw rows', async () => {
+    const store = await openStore({ foldIntervalMs: 3_600_000 });
+    const seriesId = await seedArrivals(store);
+    expect(countSegments(arrivalQuery.fromMs, arrivalQuery.toMs)).toEqual([
+      { source: 'samples', fromMs: 100_000, toMs: 120_000 },
+      { source: 'rollup_1m', fromMs: 120_000, toMs: 600_000 },
+    ]);
+    await expectArrivals(store, seriesId);
+    // Every stored sample folds (the bad one and series b's too); the rollups count the valid ones.
+    expect(await store.fold.run()).toBe(10);
+    await expectArrivals(store, seriesId);
+  });
+
   it('keeps the newest sample as latest, folded or not, and a late sample never replaces it', async () => {
     const { store, samples } = await seeded();
     const newest = samples.slice(0, 1_300).reduce((a, b) => (b.timeMs >= a.timeMs ? b : a));
@@ -219,10 +232,16 @@ describe('PostgreSQL partitions', () => {
     expect((await store.rawPoints({ seriesId, fromMs: 0, toMs: 1e15, limit: 10 })).map((p) => p.value)).toEqual([8, 9]);
     // The raw rows of day -10 are gone; its hour still answers, from the hourly rollup.
     expect(await store.history(hourOfDay10)).toEqual([{ startMs: at(10, 3), value: 5, count: 2 }]);
+    // So does its count of arrivals; whether they came late, only the raw rows knew.
+    const day10 = { seriesId, fromMs: at(10, 0), toMs: at(9, 0), lateAfterMs: 300_000 };
+    expect(await store.arrivals(day10)).toEqual({ received: 2, late: null });
+    expect(await store.arrivals({ ...day10, fromMs: at(2, 0), toMs: at(1, 0) })).toEqual({ received: 1, late: 0 });
 
     // A gateway that was offline for weeks sends a reading of day -10: stored all the same.
     expect(await store.ingest([batch([[6, 1, at(10, 9), 1]], { series: [] })])).toMatchObject([{ stored: 1, watermark: 6 }]);
     expect((await store.rawPoints({ seriesId, fromMs: 0, toMs: 1e15, limit: 10 })).map((p) => p.value)).toEqual([1, 8, 9]);
+    expect(await store.arrivals(day10)).toEqual({ received: 3, late: null });
+    expect(await store.arrivals({ ...day10, fromMs: at(10, 9), toMs: at(10, 10) })).toEqual({ received: 1, late: 0 });
   });
 });
 

@@ -9,7 +9,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createLogger } from '@davy/runtime';
 import { tempDir } from '@davy/runtime/testing';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
-import { batch, expectMinuteBuckets, rawPages, seedMinutes, storeContract, values } from './store-contract.js';
+import { batch, expectArrivals, expectMinuteBuckets, rawPages, seedArrivals, seedMinutes, storeContract, values } from './store-contract.js';
 
 function tableCounts(file: string): { settled: number; staged: number } {
   const db = new Database(file, { readonly: true });
@@ -58,6 +58,14 @@ describe('staged and settled samples', () => {
     const { store, seriesId } = await mixed();
     const pages = await rawPages(store, seriesId, 3);
     expect(pages.map((page) => page.map((p) => p.timeMs))).toEqual([[0, 30_000, 45_000], [60_000, 90_000, 95_000], [100_000, 120_000]]);
+  });
+
+  it('counts arrivals exactly over staged and settled samples', async () => {
+    // settleAt 6: the first batch (6 samples, arrived at 500 000) settles, the second (4, at 900 000) stays staged.
+    const { store, file } = openStore(6);
+    const seriesId = await seedArrivals(store);
+    expect(tableCounts(file)).toEqual({ settled: 6, staged: 4 });
+    await expectArrivals(store, seriesId);
   });
 
   it('after a crash, settles what was staged when it opens again', async () => {

@@ -66,6 +66,42 @@ export async function expectMinuteBuckets(store: Store, seriesId: number): Promi
   expect(await result('last')).toEqual([[0, 5, 3], [60_000, 2, 4], [120_000, null, 0], [180_000, null, 0]]);
 }
 
+/** The range seedArrivals' figures are of, and what is late in it. */
+export const arrivalQuery = { fromMs: 100_000, toMs: 600_000, lateAfterMs: 300_000 };
+
+/**
+ * Samples of gw-1/dev/a stored at chosen times (each batch's receivedAtMs is what the store
+ * keeps as received_ms), around the edges of arrivalQuery; its id. Of [100 000, 600 000), with
+ * late meaning stored more than 300 000 ms after the sample time:
+ *
+ * | seq | time    | stored  | waited  | counted                       |
+ * |-----|---------|---------|---------|-------------------------------|
+ * | 1   | 100 000 | 500 000 | 400 000 | received, late (from is in)   |
+ * | 2   | 199 999 | 500 000 | 300 001 | received, late (1 ms over)    |
+ * | 3   | 200 000 | 500 000 | 300 000 | received, on time (exactly)   |
+ * | 4   | 150 000 | 500 000 | 350 000 | no: bad, no value             |
+ * | 5   | 99 999  | 500 000 | 400 001 | no: before from               |
+ * | 6   | 450 000 | 500 000 | 50 000  | received, on time             |
+ * | 7   | 599 999 | 900 000 | 300 001 | received, late                |
+ * | 8   | 600 000 | 900 000 | 300 000 | no: to is out                 |
+ * | 9   | 300 000 | 900 000 | 600 000 | received, late (uncertain)    |
+ * | 10  | 300 000 | 900 000 | 600 000 | no: another series (b)        |
+ *
+ * received 6 (1, 2, 3, 6, 7, 9), late 4 (1, 2, 7, 9).
+ */
+export async function seedArrivals(store: Store): Promise<number> {
+  await store.ingest([batch([[1, 1, 100_000, 1], [2, 1, 199_999, 2], [3, 1, 200_000, 3], [4, 1, 150_000, 0, 3], [5, 1, 99_999, 5], [6, 1, 450_000, 6]], { sentAtMs: 500_000, receivedAtMs: 500_000 })]);
+  await store.ingest([batch([[7, 1, 599_999, 7], [8, 1, 600_000, 8], [9, 1, 300_000, 9, 2], [10, 2, 300_000, 10]], { series: [], sentAtMs: 900_000, receivedAtMs: 900_000 })]);
+  return (await store.seriesByKey('gw-1/dev/a'))!.id;
+}
+
+/** seedArrivals' figures, and received the same as history's count over the range. */
+export async function expectArrivals(store: Store, seriesId: number): Promise<void> {
+  expect(await store.arrivals({ seriesId, ...arrivalQuery })).toEqual({ received: 6, late: 4 });
+  const { fromMs, toMs } = arrivalQuery;
+  expect(await store.history({ seriesId, fromMs, toMs, stepMs: toMs - fromMs, alignMs: fromMs, agg: 'count' })).toEqual([{ startMs: fromMs, value: 6, count: 6 }]);
+}
+
 /** Every raw point of a series, page by page, each page continuing after the last point of the one before (at most 100 pages). */
 export async function rawPages(store: Store, seriesId: number, limit: number): Promise<RawPoint[][]> {
   const pages: RawPoint[][] = [];
@@ -305,6 +341,16 @@ export function storeContract(engine: string, openStore: OpenStore): void {
         { startMs: 30_000, value: 20 + 5 + 30, count: 3 },
         { startMs: 80_000, value: 40 + 60, count: 2 },
       ]);
+    });
+
+    it('counts the valid samples of a range and those stored more than lateAfterMs after their time', async () => {
+      const store = await openStore();
+      const seriesId = await seedArrivals(store);
+      await expectArrivals(store, seriesId);
+      // One ms more to wait: seq 2 and 7 (300 001 ms) are on time; an empty range or one without samples counts none.
+      expect(await store.arrivals({ seriesId, ...arrivalQuery, lateAfterMs: 300_001 })).toEqual({ received: 6, late: 2 });
+      expect(await store.arrivals({ seriesId, fromMs: 100_000, toMs: 100_000, lateAfterMs: 0 })).toEqual({ received: 0, late: 0 });
+      expect(await store.arrivals({ seriesId, fromMs: 700_000, toMs: 800_000, lateAfterMs: 0 })).toEqual({ received: 0, late: 0 });
     });
 
     it('pages raw points in (time, seq) order, none twice', async () => {

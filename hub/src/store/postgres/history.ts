@@ -48,11 +48,21 @@ const aggregateSql: Record<BucketQuery['agg'], string> = {
   last: '(array_agg(last ORDER BY last_time DESC, last_seq DESC))[1]',
 };
 
-/** Every bucket from the one holding fromMs up to toMs, empty ones included; one statement, so one snapshot. */
-export async function history(pool: pg.Pool, query: BucketQuery): Promise<Bucket[]> {
-  const first = firstBucketStart(query);
-  const params: number[] = [query.seriesId, first, query.stepMs];
-  const parts = historySegments(query).flatMap((segment) => {
+/**
+ * Where a count over all of [fromMs, toMs) is read from: with no bucket boundary inside the
+ * range, every rollup fits, so the widest serves every whole hour.
+ */
+export function countSegments(fromMs: number, toMs: number): HistorySegment[] {
+  return split(fromMs, toMs, rollups);
+}
+
+/**
+ * SELECTs of (t, count, sum, min, max, last_time, last_seq, last) whose rows sum up to the valid
+ * samples of the segments: rollup rows, and the raw rows the rollups do not hold (yet). $1 is
+ * the series id; the segments' bounds are added to `params`.
+ */
+export function segmentParts(segments: HistorySegment[], params: number[]): string[] {
+  return segments.flatMap((segment) => {
     params.push(segment.fromMs, segment.toMs);
     const range = (column: string) => `series_id = $1 AND ${column} >= $${params.length - 1} AND ${column} < $${params.length}`;
     const raw = `SELECT time_ms, 1, value, value, value, time_ms, seq, value FROM samples WHERE ${range('time_ms')} AND value IS NOT NULL`;
@@ -65,6 +75,13 @@ export async function history(pool: pg.Pool, query: BucketQuery): Promise<Bucket
          AND commit_id IN (SELECT commit_id FROM fold_queue)`,
     ];
   });
+}
+
+/** Every bucket from the one holding fromMs up to toMs, empty ones included; one statement, so one snapshot. */
+export async function history(pool: pg.Pool, query: BucketQuery): Promise<Bucket[]> {
+  const first = firstBucketStart(query);
+  const params: number[] = [query.seriesId, first, query.stepMs];
+  const parts = segmentParts(historySegments(query), params);
   const rows =
     parts.length === 0
       ? []

@@ -6,7 +6,8 @@
  */
 import type pg from 'pg';
 import { createLogger, type Logger } from '@davy/runtime';
-import type { BucketQuery, DeviceFilter, EventQuery, IngestBatch, RawQuery, SeriesFilter, Store, TokenDigest } from '../store.js';
+import type { ArrivalQuery, BucketQuery, DeviceFilter, EventQuery, IngestBatch, RawQuery, SeriesFilter, Store, TokenDigest } from '../store.js';
+import { arrivals } from './arrivals.js';
 import { history } from './history.js';
 import { PostgresIngest } from './ingest.js';
 import { migrate } from './migrate.js';
@@ -109,6 +110,10 @@ export class PostgresStore implements Store {
 
   history(query: BucketQuery) {
     return history(this.pool, query);
+  }
+
+  arrivals(query: ArrivalQuery) {
+    return arrivals(this.pool, query);
   }
 
   rawPoints(query: RawQuery) {

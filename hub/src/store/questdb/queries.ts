@@ -7,7 +7,7 @@
 import type pg from 'pg';
 import { bucketGrid, firstBucketStart } from '../bucket-grid.js';
 import { qualityName } from '../quality.js';
-import type { Aggregate, Bucket, BucketQuery, EventQuery, RawPoint, RawQuery, SeriesInfo, StoredEvent, LatestValue } from '../store.js';
+import type { Aggregate, ArrivalQuery, Arrivals, Bucket, BucketQuery, EventQuery, RawPoint, RawQuery, SeriesInfo, StoredEvent, LatestValue } from '../store.js';
 
 const us = (ms: number) => ms * 1_000;
 const ms = (microseconds: number) => microseconds / 1_000;
@@ -31,6 +31,18 @@ export async function history(pool: pg.Pool, query: BucketQuery): Promise<Bucket
     [query.seriesId, us(query.fromMs), us(query.toMs), us(first)],
   );
   return bucketGrid(query, new Map(rows.map((row) => [ms(row.start), { startMs: ms(row.start), value: row.value, count: row.count }])));
+}
+
+/** Over the same samples history counts (WHERE value != null); a late one was stored more than lateAfterMs after its time. */
+export async function arrivals(pool: pg.Pool, query: ArrivalQuery): Promise<Arrivals> {
+  // Compared in microseconds, ts's own unit: received_ms * 1,000 is exact, and ts needs no rounding.
+  const { rows } = await pool.query<{ received: number; late: number | null }>(
+    `SELECT count(value) AS received, sum(CASE WHEN received_ms * 1000 - cast(ts AS long) > $4::long THEN 1 ELSE 0 END) AS late FROM samples
+     WHERE series_id = $1 AND ts >= $2::timestamp AND ts < $3::timestamp AND value != null`,
+    [query.seriesId, us(query.fromMs), us(query.toMs), us(query.lateAfterMs)],
+  );
+  // No row at all, or a sum over none (null), is none.
+  return { received: rows[0]?.received ?? 0, late: rows[0]?.late ?? 0 };
 }
 
 export async function rawPoints(pool: pg.Pool, query: RawQuery): Promise<RawPoint[]> {

@@ -9,12 +9,12 @@ import { Sender } from '@questdb/nodejs-client';
 import http from 'node:http';
 import { createLogger, errorMessage, type Logger } from '@davy/runtime';
 import { createPool } from '../postgres/pool.js';
-import type { BucketQuery, DeviceFilter, DeviceStatus, EventQuery, GatewayInfo, IngestBatch, IngestResult, RawQuery, SeriesFilter, SeriesInfo, Store, TokenDigest } from '../store.js';
+import type { ArrivalQuery, BucketQuery, DeviceFilter, DeviceStatus, EventQuery, GatewayInfo, IngestBatch, IngestResult, RawQuery, SeriesFilter, SeriesInfo, Store, TokenDigest } from '../store.js';
 import { StoredSamples, type StoredSamplesListener } from '../stored-samples.js';
 import { questDbEndpoints, questDbLocationHint } from './endpoints.js';
 import { IlpWriter } from './ilp-writer.js';
 import { QuestDbIngest } from './ingest.js';
-import { events, history, latest, rawPoints } from './queries.js';
+import { arrivals, events, history, latest, rawPoints } from './queries.js';
 import { prepareSchema } from './schema.js';
 import { MetadataState, pairKey } from './state.js';
 import { WalCatchUp, walApplied } from './wal.js';
@@ -179,6 +179,11 @@ export class QuestDbStore implements Store {
   async history(query: BucketQuery) {
     await this.wal.readable();
     return history(this.pool, query);
+  }
+
+  async arrivals(query: ArrivalQuery) {
+    await this.wal.readable();
+    return arrivals(this.pool, query);
   }
 
   async rawPoints(query: RawQuery) {

@@ -8,6 +8,8 @@ import Database from 'better-sqlite3';
 import type { Logger } from '@davy/runtime';
 import { qualityName } from '../quality.js';
 import type {
+  ArrivalQuery,
+  Arrivals,
   Bucket,
   BucketQuery,
   DeviceFilter,
@@ -279,6 +281,23 @@ export class SqliteStore implements Store {
     }
     const found = new Map([...partials].map(([start, partial]) => [start, { startMs: start, value: finish(partial, query.agg), count: partial.count }]));
     return bucketGrid(query, found);
+  }
+
+  async arrivals(query: ArrivalQuery): Promise<Arrivals> {
+    // The samples history's count counts: settled and staged alike, bad ones (no value) left out.
+    const settled = this
+      .sql(
+        `SELECT COUNT(*) AS received, COALESCE(SUM(received_ms - time_ms > ?), 0) AS late FROM samples
+         WHERE series_id = ? AND time_ms >= ? AND time_ms < ? AND value IS NOT NULL`,
+      )
+      .get(query.lateAfterMs, query.seriesId, query.fromMs, query.toMs) as { received: number; late: number };
+    let { received, late } = settled;
+    for (const sample of this.staging.samplesOf(query.seriesId, query.fromMs, query.toMs)) {
+      if (sample.value === null) continue;
+      received += 1;
+      if (sample.receivedMs - sample.timeMs > query.lateAfterMs) late += 1;
+    }
+    return { received, late };
   }
 
   async rawPoints(query: RawQuery): Promise<RawPoint[]> {
