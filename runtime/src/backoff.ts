@@ -9,18 +9,25 @@ export interface BackoffOptions {
   random?: () => number;
 }
 
+/**
+ * The delay after `failures` failures in a row (1 for the first), for a retry whose count is
+ * kept elsewhere (a row in a database) rather than in a Backoff.
+ */
+export function backoffDelayMs(options: BackoffOptions, failures: number): number {
+  const ceiling = Math.min(options.maxMs, options.initialMs * (options.factor ?? 2) ** Math.max(0, failures - 1));
+  const random = options.random ?? Math.random;
+  // Never below a tenth of the initial delay: a zero delay would spin on a dead peer.
+  return Math.max(options.initialMs / 10, random() * ceiling);
+}
+
 export class Backoff {
   private attempt = 0;
   constructor(private readonly options: BackoffOptions) {}
 
   /** The delay before the next attempt; each call raises the ceiling until maxMs. */
   nextDelayMs(): number {
-    const factor = this.options.factor ?? 2;
-    const ceiling = Math.min(this.options.maxMs, this.options.initialMs * factor ** this.attempt);
     this.attempt += 1;
-    const random = this.options.random ?? Math.random;
-    // Never below a tenth of the initial delay: a zero delay would spin on a dead peer.
-    return Math.max(this.options.initialMs / 10, random() * ceiling);
+    return backoffDelayMs(this.options, this.attempt);
   }
 
   /** After a success: the next failure starts again from the initial delay. */
