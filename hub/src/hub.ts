@@ -22,6 +22,7 @@ import { AlarmEngine } from './alarms/alarm-engine.js';
 import { AlarmStore } from './alarms/alarm-store.js';
 import { PointLocations } from './alarms/point-locations.js';
 import { readRuleTables } from './alarms/rule-tables.js';
+import { startWebhooks } from './webhooks/index.js';
 import { readCoefficients } from './reports/coefficients.js';
 import { readQualityTargets } from './reports/quality-report.js';
 import type { StoreLocation } from './store/store-location.js';
@@ -83,11 +84,13 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
   await auditUpkeep.run();
   auditUpkeep.start();
   const alarmStore = new AlarmStore(registry.db);
+  // Before the rules start: every alarm change from then on is posted to the webhooks.
+  const webhooks = await startWebhooks({ db: registry.db, alarms: alarmStore, log: options.log });
   const locations = new PointLocations(registry.db);
   const tables = readRuleTables();
   const engine = new AlarmEngine(store, registry, locations, alarmStore, tables, options.log);
   await engine.start({ sweepMs: defaultSweepMs });
-  const api = createApi({ store, registry, users, apiKeys: new ApiKeys(registry.db), audit, alarms: { store: alarmStore, tables, locations, engine }, coefficients: readCoefficients(), qualityTargets: readQualityTargets(), metricCatalog: readMetricCatalog(), log: options.log });
+  const api = createApi({ store, registry, users, apiKeys: new ApiKeys(registry.db), audit, alarms: { store: alarmStore, tables, locations, engine }, coefficients: readCoefficients(), qualityTargets: readQualityTargets(), metricCatalog: readMetricCatalog(), webhooks, log: options.log });
   const http = await serveApi(api, options.http);
   options.log.info('http.listening', { host: options.http.host, port: http.port });
   return {
@@ -99,6 +102,7 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
       await Promise.all([grpc?.close(), nats?.close(), http.close()]);
       auditUpkeep.stop();
       await engine.stop();
+      await webhooks.close();
       await Promise.all([store.close(), registry.close()]);
     },
   };

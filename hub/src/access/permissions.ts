@@ -28,6 +28,8 @@ export function refusal(principal: Principal, method: string, path: string): str
   if (path === '/api/v1/openapi.json') return undefined;
   if (principal.role === 'platform_admin') return undefined;
   if (path.startsWith('/api/v1/users') || path.startsWith('/api/v1/api-keys')) return 'only a platform admin manages users and API keys';
+  // A webhook's URL and deliveries tell of every enterprise's alarms: no scope narrows them.
+  if (path.startsWith('/api/v1/webhooks')) return 'only a platform admin manages webhooks';
   if (path.startsWith('/api/v1/audit')) return principal.role === 'audit_admin' ? undefined : 'only a platform admin or an audit admin reads the audit log';
   if (principal.role === 'audit_admin') return 'an audit admin reads the audit log only';
   // Those who oversee the alarms acknowledge them (within their scope).

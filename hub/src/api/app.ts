@@ -41,6 +41,8 @@ import { seriesHistoryRoutes } from './series-history.js';
 import { seriesRoutes } from './series.js';
 import { siteRoutes } from './sites.js';
 import { userRoutes } from './users.js';
+import { webhookRoutes } from './webhooks.js';
+import type { Webhooks } from '../webhooks/index.js';
 
 export interface ApiOptions {
   store: Store;
@@ -52,6 +54,7 @@ export interface ApiOptions {
   qualityTargets: QualityTargets;
   alarms: { store: AlarmStore; tables: readonly RuleTable[]; locations: PointLocations; engine: Pick<AlarmEngine, 'forget'> };
   metricCatalog: MetricCatalog;
+  webhooks: Webhooks;
   log: Logger;
   /** A gateway is online when its last batch is at most this old (default 30 s). */
   onlineWindowMs?: number;
@@ -88,6 +91,7 @@ export function createApi(options: ApiOptions): OpenAPIHono {
   app.route('/', reportRoutes({ store, registry, catalog: options.metricCatalog, coefficients: options.coefficients, calorificValues, targets: options.qualityTargets, now }));
   app.route('/', alarmRoutes(options.alarms.store, options.alarms.tables, now));
   app.route('/', pointLocationRoutes(store, options.alarms.locations, options.alarms.engine));
+  app.route('/', webhookRoutes(options.webhooks));
   serveOpenApiDocument(app);
 
   app.notFound((c) => {

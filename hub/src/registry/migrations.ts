@@ -249,6 +249,68 @@ const migrations: Migration[] = [
     sqlite: `CREATE TABLE alarm_event_cursors (rule_key TEXT PRIMARY KEY, last_event_id INTEGER NOT NULL);`,
     postgres: `CREATE TABLE alarm_event_cursors (rule_key text COLLATE "C" PRIMARY KEY, last_event_id bigint NOT NULL);`,
   },
+  {
+    version: 6,
+    // Alarm webhooks (webhooks/): the subscriptions, with the HMAC secret in clear (a MAC needs it),
+    // and the delivery outbox, written in the alarm change's transaction. No foreign key from a
+    // delivery to its webhook: a webhook removed meanwhile must never fail an alarm's transaction.
+    sqlite: `
+      CREATE TABLE webhooks (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        url TEXT NOT NULL,
+        description TEXT,
+        min_severity TEXT NOT NULL,
+        secret TEXT NOT NULL,
+        created_by TEXT NOT NULL,
+        created_ms INTEGER NOT NULL
+      );
+      CREATE TABLE webhook_deliveries (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        delivery_id TEXT NOT NULL UNIQUE,
+        webhook_id INTEGER NOT NULL,
+        event TEXT NOT NULL,
+        alarm_id INTEGER NOT NULL,
+        alarm TEXT NOT NULL,
+        time_ms INTEGER NOT NULL,
+        state TEXT NOT NULL,
+        attempts INTEGER NOT NULL,
+        last_error TEXT,
+        created_ms INTEGER NOT NULL,
+        next_attempt_ms INTEGER NOT NULL,
+        last_attempt_ms INTEGER,
+        done_ms INTEGER,
+        claimed_until_ms INTEGER
+      );
+      CREATE INDEX webhook_deliveries_by_webhook ON webhook_deliveries (webhook_id, state, id);`,
+    postgres: `
+      CREATE TABLE webhooks (
+        id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+        url text NOT NULL,
+        description text,
+        min_severity text NOT NULL,
+        secret text NOT NULL,
+        created_by text NOT NULL,
+        created_ms bigint NOT NULL
+      );
+      CREATE TABLE webhook_deliveries (
+        id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+        delivery_id text NOT NULL UNIQUE,
+        webhook_id bigint NOT NULL,
+        event text NOT NULL,
+        alarm_id bigint NOT NULL,
+        alarm text NOT NULL,
+        time_ms bigint NOT NULL,
+        state text NOT NULL,
+        attempts integer NOT NULL,
+        last_error text,
+        created_ms bigint NOT NULL,
+        next_attempt_ms bigint NOT NULL,
+        last_attempt_ms bigint,
+        done_ms bigint,
+        claimed_until_ms bigint
+      );
+      CREATE INDEX webhook_deliveries_by_webhook ON webhook_deliveries (webhook_id, state, id);`,
+  },
 ];
 
 // Applied in version order, whatever order they are listed in.

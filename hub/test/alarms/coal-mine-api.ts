@@ -2,8 +2,8 @@
 import { openTestApi, type TestApi } from '../api/test-api.js';
 import { TestGateway } from '../api/test-gateway.js';
 
-export async function openCoalMineApi(now: () => number): Promise<{ api: TestApi; gateway: TestGateway }> {
-  const api = await openTestApi({ now });
+export async function openCoalMineApi(now: () => number, options: Parameters<typeof openTestApi>[0] = {}): Promise<{ api: TestApi; gateway: TestGateway }> {
+  const api = await openTestApi({ ...options, now });
   await api.registry.createEnterprise({ code: '91350100M000100Y43', name: 'A Coal' });
   const mine = await api.registry.createSite({ enterpriseCode: '91350100M000100Y43', name: 'Mine', kind: 'coal_mine', regionCode: '140105', location: null });
   await api.registry.assignGateway(mine.id, 'gw-a');

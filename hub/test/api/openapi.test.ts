@@ -65,6 +65,9 @@ describe('the OpenAPI document', () => {
       '/api/v1/sites/{id}',
       '/api/v1/sites/{id}/gateways/{gatewayId}',
       '/api/v1/users',
+      '/api/v1/webhooks',
+      '/api/v1/webhooks/{id}',
+      '/api/v1/webhooks/{id}/deliveries',
     ]);
   });
 

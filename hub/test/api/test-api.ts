@@ -18,6 +18,7 @@ import { readRuleTables } from '../../src/alarms/rule-tables.js';
 import { readCoefficients } from '../../src/reports/coefficients.js';
 import { readQualityTargets } from '../../src/reports/quality-report.js';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
+import { startWebhooks, type DeliveryTimings, type Webhooks } from '../../src/webhooks/index.js';
 import type { Store } from '../../src/store/store.js';
 
 export interface TestApi {
@@ -28,6 +29,7 @@ export interface TestApi {
   alarms: AlarmStore;
   /** The rule engine on the store's stored samples: idle() once ingested samples are evaluated. */
   engine: AlarmEngine;
+  webhooks: Webhooks;
   app: OpenAPIHono;
   token: string;
   logLines: string[];
@@ -40,25 +42,37 @@ export interface TestApi {
   close(): Promise<void>;
 }
 
-export async function openTestApi(options: { now?: () => number; onlineWindowMs?: number; wrapStore?: (store: Store) => Store } = {}): Promise<TestApi> {
-  const folder = tempDir('davy-api-');
+export async function openTestApi(
+  options: {
+    now?: () => number;
+    onlineWindowMs?: number;
+    wrapStore?: (store: Store) => Store;
+    webhookTimings?: Partial<DeliveryTimings>;
+    /** A folder of the caller's, kept after close(), to open the same database again (a restart)… */
+    dataDir?: string;
+    /** …with the token of the first opening. */
+    token?: string;
+  } = {},
+): Promise<TestApi> {
+  const folder = options.dataDir === undefined ? tempDir('davy-api-') : { dir: options.dataDir, remove: () => undefined };
   const file = path.join(folder.dir, 'hub.db');
   const store = SqliteStore.open(file);
-  const { generated } = await ensureApiToken(store, undefined);
-  const token = generated!;
+  const { generated } = await ensureApiToken(store, options.token);
+  const token = options.token ?? generated!;
   const logLines: string[] = [];
   const log = createLogger({ component: 'api', level: 'debug', sink: { write: (line) => logLines.push(line) } });
   const registry = await openRegistry({ engine: 'sqlite', file }, folder.dir, log);
   const users = new UserDirectory(registry.db, options.now);
   const audit = new AuditLog(registry.db, options.now);
   const alarms = new AlarmStore(registry.db);
+  const webhooks = await startWebhooks({ db: registry.db, alarms, log, timings: options.webhookTimings });
   const locations = new PointLocations(registry.db, options.now);
   const tables = readRuleTables();
   const engine = new AlarmEngine(store, registry, locations, alarms, tables, log, options.now);
   // No sweeps on a timer: a test sweeps for silence when it sets the clock (engine.sweep()).
   await engine.start({ sweepMs: 0 });
   const apiKeys = new ApiKeys(registry.db, options.now);
-  const app = createApi({ store: options.wrapStore?.(store) ?? store, registry, users, apiKeys, audit, alarms: { store: alarms, tables, locations, engine }, coefficients: readCoefficients(), qualityTargets: readQualityTargets(), metricCatalog: readMetricCatalog(), log, now: options.now, onlineWindowMs: options.onlineWindowMs });
+  const app = createApi({ store: options.wrapStore?.(store) ?? store, registry, users, apiKeys, audit, alarms: { store: alarms, tables, locations, engine }, coefficients: readCoefficients(), qualityTargets: readQualityTargets(), metricCatalog: readMetricCatalog(), webhooks, log, now: options.now, onlineWindowMs: options.onlineWindowMs });
   const get = (url: string, authorization: string | null = `Bearer ${token}`) =>
     Promise.resolve(app.request(url, { headers: authorization === null ? {} : { Authorization: authorization } }));
   const headers = (authorization: string | null): Record<string, string> => (authorization === null ? {} : { Authorization: authorization });
@@ -69,6 +83,7 @@ export async function openTestApi(options: { now?: () => number; onlineWindowMs?
     audit,
     alarms,
     engine,
+    webhooks,
     app,
     token,
     logLines,
@@ -83,6 +98,7 @@ export async function openTestApi(options: { now?: () => number; onlineWindowMs?
     },
     async close() {
       await engine.stop();
+      await webhooks.close();
       await Promise.all([store.close(), registry.close()]);
       folder.remove();
     },
