@@ -156,6 +156,11 @@ export class DeliveryOutbox {
     await this.db.query("UPDATE webhook_deliveries SET state = 'failed', attempts = $1, last_error = $2, last_attempt_ms = $3, done_ms = $3, claimed_until_ms = NULL WHERE id = $4", [attempts, error, atMs, seq]);
   }
 
+  /** Removes the deliveries settled (delivered or failed) before `beforeMs`; a pending one stays, however old. */
+  async prune(beforeMs: number): Promise<number> {
+    return (await this.db.query<{ id: number }>("DELETE FROM webhook_deliveries WHERE state <> 'pending' AND done_ms < $1 RETURNING id", [beforeMs])).length;
+  }
+
   /** Pending deliveries of webhooks removed while their change's transaction ran (PostgreSQL): nobody will send them. */
   async dropOrphans(): Promise<void> {
     await this.db.query('DELETE FROM webhook_deliveries WHERE webhook_id NOT IN (SELECT id FROM webhooks)');

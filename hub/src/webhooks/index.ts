@@ -1,9 +1,10 @@
 /**
  * A hub's alarm webhooks: the subscriptions, the outbox every alarm change appends to in its own
- * transaction, and the dispatcher that sends it, woken once the change is committed. Started
+ * transaction, and the dispatcher that sends it, woken once the change is committed; settled
+ * deliveries are removed after 30 days. Started
  * before the alarm rules (no change may pass unrecorded), closed before the database.
  */
-import type { Logger } from '@davy/runtime';
+import { errorMessage, type Logger } from '@davy/runtime';
 import type { AlarmStore } from '../alarms/alarm-store.js';
 import type { SqlDatabase } from '../registry/sql/sql-database.js';
 import { DeliveryOutbox } from './delivery-outbox.js';
@@ -23,12 +24,27 @@ export interface Webhooks {
   close(): Promise<void>;
 }
 
-export async function startWebhooks(options: { db: SqlDatabase; alarms: AlarmStore; log: Logger; timings?: Partial<DeliveryTimings> }): Promise<Webhooks> {
+/** Settled deliveries are kept this long for admins to read (GET /webhooks/{id}/deliveries), then removed hourly. */
+export const keptSettledDays = 30;
+
+export async function startWebhooks(options: { db: SqlDatabase; alarms: AlarmStore; log: Logger; timings?: Partial<DeliveryTimings>; now?: () => number }): Promise<Webhooks> {
+  const now = options.now ?? Date.now;
   const subscriptions = new WebhookSubscriptions(options.db);
   const outbox = new DeliveryOutbox(options.db);
   const dispatcher = new WebhookDispatcher(outbox, { ...defaultDeliveryTimings, ...options.timings }, options.log);
   options.alarms.addRecorder({ record: (tx, change) => outbox.append(tx, change), committed: () => dispatcher.wake() });
   await outbox.dropOrphans();
+  const prune = async () => {
+    try {
+      const removed = await outbox.prune(now() - keptSettledDays * 86_400_000);
+      if (removed > 0) options.log.info('webhook.pruned', { removed, keptDays: keptSettledDays });
+    } catch (error) {
+      options.log.error('webhook.prune_failed', { error: errorMessage(error), hint: 'retried in an hour' });
+    }
+  };
+  await prune();
+  const pruning = setInterval(() => void prune(), 3_600_000);
+  pruning.unref();
   // What was pending when the hub stopped goes out now.
   dispatcher.wake();
   return {
@@ -40,6 +56,9 @@ export async function startWebhooks(options: { db: SqlDatabase; alarms: AlarmSto
       dispatcher.forget(id);
       return removed;
     },
-    close: () => dispatcher.close(),
+    close: () => {
+      clearInterval(pruning);
+      return dispatcher.close();
+    },
   };
 }

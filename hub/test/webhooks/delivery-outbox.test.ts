@@ -52,6 +52,26 @@ function outboxContract(engine: string, location: () => Promise<{ store: StoreLo
       await hub.close();
     });
 
+    it('removes settled deliveries after their days, never a pending one', async () => {
+      const { store, dataDir } = await location();
+      const hub = await replica(store, dataDir);
+      await hub.webhooks.dispatcher.close(); // nothing is sent: the test settles deliveries itself
+      await hub.webhooks.subscriptions.create({ url: 'http://127.0.0.1:9/never' }, 'admin');
+      const raised = await hub.alarms.apply(undefined, series, table!, rule, { kind: 'raised', severity: 'major', value: 1.2, timeMs: 1_000 });
+      await hub.alarms.apply(raised, series, table!, rule, { kind: 'cleared', value: 0.8, timeMs: 2_000 });
+      const [first] = await hub.webhooks.outbox.heads();
+      await hub.webhooks.outbox.delivered(first!.seq, 1, 10_000);
+      const [second] = await hub.webhooks.outbox.heads();
+      await hub.webhooks.outbox.failed(second!.seq, 9, 'HTTP 500', 20_000);
+      await hub.alarms.acknowledge(raised!.id, 'admin', 'seen', 3_000);
+      // Settled at 10 s and 20 s; the acknowledgement is pending.
+      expect(await hub.webhooks.outbox.prune(10_000)).toBe(0);
+      expect(await hub.webhooks.outbox.prune(20_000)).toBe(1);
+      expect(await hub.webhooks.outbox.prune(Number.MAX_SAFE_INTEGER)).toBe(1);
+      expect((await hub.webhooks.outbox.recent(1, 10)).map((d) => [d.event, d.state])).toEqual([['alarm.acknowledged', 'pending']]);
+      await hub.close();
+    });
+
     it('sends a delivery once between two replicas, signed, and settles it', async () => {
       const { store, dataDir } = await location();
       const [a, b] = [await replica(store, dataDir), await replica(store, dataDir)];
