@@ -16,7 +16,7 @@ import { Sweeps } from './sweeps.js';
 import type { Alarm, AlarmStore } from './alarm-store.js';
 import type { PointLocations } from './point-locations.js';
 import { RestoredAlarms } from './restored-alarms.js';
-import { RuleState } from './rule-state.js';
+import { RuleState, type Transition } from './rule-state.js';
 import type { RuleTable, ValueRule } from './rule-tables.js';
 import { SeriesContexts, type SeriesContext } from './series-context.js';
 
@@ -129,7 +129,9 @@ export class AlarmEngine {
       for (const sample of samples) {
         if (sample.value === null) continue;
         try {
-          await this.evaluate(sample.seriesId, sample.value, sample.timeMs);
+          // Most samples change nothing: those are judged without a promise to wait for.
+          const keeping = this.evaluate(sample.seriesId, sample.value, sample.timeMs);
+          if (keeping) await keeping;
         } catch (error) {
           this.log.error('alarm.evaluation_failed', { seriesId: sample.seriesId, error: errorMessage(error), hint: 'the next sample of the series is evaluated again' });
         }
@@ -137,16 +139,34 @@ export class AlarmEngine {
     }
   }
 
-  private async evaluate(seriesId: number, value: number, timeMs: number): Promise<void> {
-    const context = await this.contexts.of(seriesId);
-    if (!context) return;
+  /** Judges a sample by its series' rules; a promise only when the rules must be looked up or a change kept. */
+  private evaluate(seriesId: number, value: number, timeMs: number): Promise<void> | undefined {
+    const context = this.contexts.fresh(seriesId);
+    if (!context) {
+      return this.contexts.of(seriesId).then((found) => (found ? this.judge(found, seriesId, value, timeMs) : undefined));
+    }
+    return this.judge(context, seriesId, value, timeMs);
+  }
+
+  private judge(context: SeriesContext, seriesId: number, value: number, timeMs: number): Promise<void> | undefined {
     let bound = this.bound.get(seriesId);
     if (bound?.context !== context) {
       bound = { context, rules: context.valueRules.map(({ table, rule }) => this.stateOf(seriesId, context.point.subjectKey, table, rule)) };
       this.bound.set(seriesId, bound);
     }
-    for (const entry of bound.rules) {
-      const transition = entry.state.evaluate(value, timeMs);
+    const { rules } = bound;
+    for (let index = 0; index < rules.length; index += 1) {
+      const transition = rules[index]!.state.evaluate(value, timeMs);
+      if (transition) return this.keepFrom(context, rules, index, transition, value, timeMs);
+    }
+    return undefined;
+  }
+
+  /** Keeps the transition of rule `index`, then judges the rules after it, keeping theirs. */
+  private async keepFrom(context: SeriesContext, rules: RuleOnSeries[], index: number, first: Transition, value: number, timeMs: number): Promise<void> {
+    for (let at = index; at < rules.length; at += 1) {
+      const entry = rules[at]!;
+      const transition = at === index ? first : entry.state.evaluate(value, timeMs);
       if (!transition) continue;
       entry.open = await this.alarms.apply(entry.open, context.point, entry.table, entry.rule, transition);
       if (transition.kind === 'raised' || transition.kind === 'escalated' || transition.kind === 'cleared') {

@@ -39,6 +39,12 @@ export class SeriesContexts {
     this.contexts.clear();
   }
 
+  /** The series' context if it was looked up less than 30 s ago: no promise to wait for on the hot path. */
+  fresh(seriesId: number): SeriesContext | undefined {
+    const cached = this.contexts.get(seriesId);
+    return cached && cached.expiresMs > this.now() ? cached : undefined;
+  }
+
   async of(seriesId: number): Promise<SeriesContext | undefined> {
     const nowMs = this.now();
     const cached = this.contexts.get(seriesId);
