@@ -9,7 +9,8 @@ import type { AlarmRule, RuleTable, Severity } from './rule-tables.js';
 import type { Transition } from './rule-state.js';
 
 /** What an alarm is on: a series (its values or its silence), a device its gateway reports offline, a silent gateway. */
-export type AlarmSubject = 'series' | 'device' | 'gateway';
+export const alarmSubjects = ['series', 'device', 'gateway'] as const;
+export type AlarmSubject = (typeof alarmSubjects)[number];
 
 export interface AlarmPoint {
   subject: AlarmSubject;
@@ -56,6 +57,7 @@ export interface AlarmFilter {
   state: 'active' | 'unacknowledged' | 'open' | 'all';
   severity?: Severity;
   gatewayId?: string;
+  subject?: AlarmSubject;
   /** Only alarms of these gateways (a user's scope). */
   gatewayIds?: readonly string[];
   limit: number;
@@ -253,6 +255,7 @@ export class AlarmStore {
     if (filter.state === 'open') clauses.push('(active = 1 OR acked = 0)');
     if (filter.severity !== undefined) add((p) => `severity = ${p}`, filter.severity);
     if (filter.gatewayId !== undefined) add((p) => `gateway_id = ${p}`, filter.gatewayId);
+    if (filter.subject !== undefined) add((p) => `subject = ${p}`, filter.subject);
     if (filter.gatewayIds !== undefined) clauses.push(`gateway_id IN (${filter.gatewayIds.map((id) => (params.push(id), `$${params.length}`)).join(', ')})`);
     if (filter.beforeId !== undefined) add((p) => `id < ${p}`, filter.beforeId);
     params.push(filter.limit);

@@ -4,7 +4,7 @@
  */
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import { currentActor, visibleGateways } from '../access/principal.js';
-import { AcknowledgeError, type Alarm, type AlarmStore } from '../alarms/alarm-store.js';
+import { AcknowledgeError, alarmSubjects, type Alarm, type AlarmStore } from '../alarms/alarm-store.js';
 import { severities, type RuleTable } from '../alarms/rule-tables.js';
 import { rfc3339, Rfc3339Schema, UnixMsSchema } from './instant.js';
 import { jsonContent } from './json-content.js';
@@ -17,7 +17,7 @@ const AlarmSchema = z
     tableVersion: z.string(),
     ruleId: z.string(),
     standard: z.string().openapi({ description: 'The standard and clause of the values that raised it' }),
-    subject: z.enum(['series', 'device', 'gateway']).openapi({ description: "What the alarm is on: a series' values or silence, a device its gateway reports offline, a silent gateway" }),
+    subject: z.enum(alarmSubjects).openapi({ description: "What the alarm is on: a series' values or silence, a device its gateway reports offline, a silent gateway" }),
     subjectKey: z.string().openapi({ description: 'The series key, gateway/device, or the gateway id' }),
     seriesKey: z.string().nullable(),
     gatewayId: z.string(),
@@ -53,6 +53,7 @@ const AlarmQuery = z.strictObject({
   state: z.enum(['open', 'active', 'unacknowledged', 'all']).optional().openapi({ description: 'open (default): active or not acknowledged' }),
   severity: z.enum(severities).optional(),
   gateway: z.string().min(1).max(200).optional(),
+  subject: z.enum(alarmSubjects).optional().openapi({ description: "Only alarms on series (values or silence), devices (offline, their events) or gateways (silent, their events)" }),
   limit: z.coerce.number().int().min(1).max(1000).optional().openapi({ default: 100 }),
   before: z.coerce.number().int().positive().optional().openapi({ description: 'Only alarms with a smaller id (the next page)' }),
 });
@@ -128,6 +129,7 @@ export function alarmRoutes(alarms: AlarmStore, tables: readonly RuleTable[], no
         state: query.state ?? 'open',
         severity: query.severity,
         gatewayId: query.gateway,
+        subject: query.subject,
         gatewayIds: visible && [...visible],
         limit: query.limit ?? 100,
         beforeId: query.before,

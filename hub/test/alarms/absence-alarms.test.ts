@@ -93,6 +93,8 @@ describe('alarms on silence', () => {
       ['series-stale', 'gw-a/ch4-1/ch4', true],
       ['gateway-offline', 'gw-a', false],
     ]);
+    const gatewayAlarms = (await (await api.get('/api/v1/alarms?state=all&subject=gateway')).json()) as { items: Array<{ ruleId: string }> };
+    expect(gatewayAlarms.items.map((alarm) => alarm.ruleId)).toEqual(['gateway-offline']);
   });
 
   it('raises a device alarm when its gateway reports it offline, keeps its series quiet, and clears it on device.online', async () => {
