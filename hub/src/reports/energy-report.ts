@@ -144,7 +144,7 @@ async function countsOf(store: Store, series: SeriesInfo, metric: Metric, period
   return hours.map((bucket, index) => ({ startMs: bucket.startMs, quantity: increments[index]! }));
 }
 
-/** What a metric counted in the report: in all, and by enterprise part by part (measured calorific values are per enterprise and time). */
+/** What a metric counted in the report: in all, and part by part for each enterprise with measured calorific values of its energy (they are per enterprise and time). */
 interface MetricCount {
   quantity: number;
   series: number;
@@ -166,6 +166,13 @@ export async function energyReport(deps: ReportDependencies, options: ReportOpti
   const enterpriseOf = new Map(sites.flatMap((site) => site.gateways.map((gateway) => [gateway, site.enterpriseCode] as const)));
   const gateways = [...enterpriseOf.keys()].sort();
   const metrics = new Map(deps.catalog.metrics.map((metric) => [metric.name, metric]));
+  const measured = new Map<string, CalorificValue[]>();
+  for (const value of await deps.calorificValues.of([...new Set(enterpriseOf.values())])) {
+    const key = `${value.enterpriseCode}\u0000${value.energy}`;
+    const values = measured.get(key);
+    if (values) values.push(value);
+    else measured.set(key, [value]);
+  }
   const quantities = new Map<string, MetricCount>();
   for (const gatewayId of gateways) {
     for (const series of await deps.store.series({ gatewayId })) {
@@ -175,15 +182,15 @@ export async function energyReport(deps: ReportDependencies, options: ReportOpti
       const sum = quantities.get(metric.name) ?? { quantity: 0, series: 0, byEnterprise: new Map<string, Counted[]>() };
       sum.quantity += counted.reduce((total, part) => total + part.quantity, 0);
       sum.series += 1;
+      // The hour-by-hour parts are kept only where a measured calorific value may apply to them.
       const enterprise = enterpriseOf.get(gatewayId)!;
-      sum.byEnterprise.set(enterprise, [...(sum.byEnterprise.get(enterprise) ?? []), ...counted]);
+      if (measured.has(`${enterprise}\u0000${metric.energy}`)) {
+        const parts = sum.byEnterprise.get(enterprise);
+        if (parts) for (const part of counted) parts.push(part);
+        else sum.byEnterprise.set(enterprise, counted);
+      }
       quantities.set(metric.name, sum);
     }
-  }
-  const measured = new Map<string, CalorificValue[]>();
-  for (const value of await deps.calorificValues.of([...new Set(enterpriseOf.values())])) {
-    const key = `${value.enterpriseCode}\u0000${value.energy}`;
-    measured.set(key, [...(measured.get(key) ?? []), value]);
   }
 
   const year = options.period.label.slice(0, 4);
