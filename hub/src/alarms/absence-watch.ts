@@ -34,6 +34,8 @@ export class AbsenceWatch {
     private readonly tables: readonly RuleTable[],
     private readonly log: Logger,
     private readonly now: () => number,
+    /** False once another replica leads: nothing more is written. */
+    private readonly mayWrite: () => boolean,
   ) {}
 
   /** Forgets what it knew of open alarms (the lead came back: the database says what is open). */
@@ -60,8 +62,10 @@ export class AbsenceWatch {
     };
 
     const lastHeard = new Map<string, number>();
+    const skews = new Map<string, number>();
     for (const gateway of await this.store.gateways()) {
       lastHeard.set(gateway.id, gateway.lastSeenMs);
+      if (gateway.clockSkewMs !== null) skews.set(gateway.id, gateway.clockSkewMs);
       const kind = await siteKindOf(gateway.id);
       if (kind === undefined) continue;
       const point: AlarmPoint = { subject: 'gateway', subjectKey: gateway.id, seriesKey: null, gatewayId: gateway.id, device: null, metric: null, location: null };
@@ -72,6 +76,8 @@ export class AbsenceWatch {
 
     const offlineDevices = new Set<string>();
     for (const device of await this.store.devices({})) {
+      // The gateway timed the device's going offline by its own clock: brought to the hub's by its last measured skew.
+      const skewMs = skews.get(device.gatewayId) ?? 0;
       const subjectKey = `${device.gatewayId}/${device.device}`;
       const offline = device.state === 'offline';
       if (offline) offlineDevices.add(subjectKey);
@@ -79,7 +85,7 @@ export class AbsenceWatch {
       if (kind === undefined) continue;
       const point: AlarmPoint = { subject: 'device', subjectKey, seriesKey: null, gatewayId: device.gatewayId, device: device.device, metric: null, location: null };
       // Offline since the gateway said so; a device not offline has no silence to measure.
-      const sinceMs = offline ? (device.stateSinceMs ?? nowMs) : nowMs;
+      const sinceMs = offline && device.stateSinceMs !== null ? device.stateSinceMs - skewMs : nowMs;
       for (const { table, rule } of deviceRulesFor(this.tables, kind)) await this.judge(point, table, rule, sinceMs, offline ? rule.afterSeconds * 1_000 : Infinity, nowMs, false);
     }
 
@@ -106,6 +112,7 @@ export class AbsenceWatch {
    * lasted until this sweep saw it end. Answers what this sweep did.
    */
   private async judge(point: AlarmPoint, table: RuleTable, rule: AbsenceRule, sinceMs: number, waitMs: number, nowMs: number, explained: boolean): Promise<'quiet' | 'raised' | 'open' | 'cleared'> {
+    if (!this.mayWrite()) return 'quiet';
     const key = `${point.subjectKey}\u0000${rule.id}`;
     const open = this.open.get(key) ?? this.restored.take(point.subjectKey, rule.id);
     const silentMs = Math.max(0, nowMs - sinceMs);

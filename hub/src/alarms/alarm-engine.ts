@@ -39,6 +39,12 @@ export class AlarmEngine {
   private readonly absence: AbsenceWatch;
   private readonly events: EventAlarms;
   private readonly sweeps: Sweeps;
+  /**
+   * Whether this engine writes alarms: always for the only hub of a database; with replicas on
+   * PostgreSQL, from taking the lead until it is lost — at once, so that nothing is written
+   * after another replica may have taken over.
+   */
+  private leading = true;
 
   constructor(
     private readonly store: Store,
@@ -50,8 +56,8 @@ export class AlarmEngine {
     now: () => number = Date.now,
   ) {
     this.contexts = new SeriesContexts(store, registry, locations, tables, now);
-    this.absence = new AbsenceWatch(store, registry, this.contexts, alarms, this.restored, tables, log, now);
-    this.events = new EventAlarms(store, registry, registry.db, alarms, tables, log, now);
+    this.absence = new AbsenceWatch(store, registry, this.contexts, alarms, this.restored, tables, log, now, () => this.leading);
+    this.events = new EventAlarms(store, registry, registry.db, alarms, tables, log, now, () => this.leading);
     this.sweeps = new Sweeps(async () => {
       await this.absence.sweep();
       await this.events.poll();
@@ -67,6 +73,7 @@ export class AlarmEngine {
   async start(options: { sweepMs: number }): Promise<void> {
     const shared = this.store.sharedStored;
     if (shared) {
+      this.leading = false;
       this.sweeps.pause();
       shared.follow({
         gained: async () => {
@@ -75,9 +82,13 @@ export class AlarmEngine {
           this.contexts.forget();
           this.absence.reset();
           await this.restore();
+          this.leading = true;
           this.sweeps.resume();
         },
-        lost: () => this.sweeps.pause(),
+        lost: () => {
+          this.leading = false;
+          this.sweeps.pause();
+        },
         deliver: async (samples) => {
           this.offer(samples);
           await this.idle();
@@ -168,6 +179,7 @@ export class AlarmEngine {
       const entry = rules[at]!;
       const transition = at === index ? first : entry.state.evaluate(value, timeMs);
       if (!transition) continue;
+      if (!this.leading) return;
       entry.open = await this.alarms.apply(entry.open, context.point, entry.table, entry.rule, transition);
       if (transition.kind === 'raised' || transition.kind === 'escalated' || transition.kind === 'cleared') {
         this.log.info(`alarm.${transition.kind}`, { alarm: entry.open?.id ?? null, rule: entry.rule.id, series: context.point.subjectKey, value });
@@ -180,6 +192,7 @@ export class AlarmEngine {
     let entry = this.states.get(key);
     if (!entry) {
       entry = { table, rule, state: new RuleState(rule) };
+      entry.state.lastTimeMs = this.restored.judgedUpTo(seriesKey, rule.id) ?? -Infinity;
       const restored = this.restored.take(seriesKey, rule.id);
       if (restored) {
         entry.open = restored;

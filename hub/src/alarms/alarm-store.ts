@@ -162,34 +162,8 @@ export class AlarmStore {
     const { value, timeMs } = transition;
     if (transition.kind === 'raised') {
       return this.changing(async (tx) => {
-        const [row] = await tx.query<{ id: number }>(
-          `INSERT INTO alarms (rule_table, table_version, rule_id, standard, subject, series_key, gateway_id, device, metric, location, severity, active, acked, raised_ms, last_ms, first_value, last_value, worst_value, triggers)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 1, 0, $12, $12, $13, $13, $13, 1) RETURNING id`,
-          [table.table, table.version, rule.id, rule.standard, point.subject, point.subjectKey, point.gatewayId, point.device, point.metric ?? '', point.location, transition.severity, timeMs, value],
-        );
-        await tx.query('INSERT INTO alarm_history (alarm_id, time_ms, what, value) VALUES ($1, $2, $3, $4)', [row!.id, timeMs, 'raised', value]);
-        const alarm: Alarm = {
-          ...point,
-          id: Number(row!.id),
-          ruleTable: table.table,
-          tableVersion: table.version,
-          ruleId: rule.id,
-          standard: rule.standard,
-          severity: transition.severity,
-          active: true,
-          acknowledged: false,
-          raisedMs: timeMs,
-          lastMs: timeMs,
-          clearedMs: null,
-          acknowledgedMs: null,
-          acknowledgedBy: null,
-          ackComment: null,
-          firstValue: value,
-          lastValue: value,
-          worstValue: value,
-          triggers: 1,
-        };
-        return { result: alarm, change: { what: 'raised', timeMs, alarm } };
+        const alarm = await this.insertRaised(tx, point, table, rule, transition.severity, value, timeMs);
+        return { result: alarm, changes: [{ what: 'raised', timeMs, alarm }] };
       });
     }
     if (!open) return undefined;
@@ -209,15 +183,61 @@ export class AlarmStore {
         alarm = { ...open, active: false, clearedMs: timeMs, lastMs: timeMs, lastValue: value, worstValue: worst };
       }
       await tx.query('INSERT INTO alarm_history (alarm_id, time_ms, what, value) VALUES ($1, $2, $3, $4)', [open.id, timeMs, transition.kind, value]);
-      return { result: alarm.active ? alarm : undefined, change: { what: transition.kind, timeMs, alarm } };
+      return { result: alarm.active ? alarm : undefined, changes: [{ what: transition.kind, timeMs, alarm }] };
     });
   }
 
+  /**
+   * An alarm raised and cleared at once (an event happened: it stays open until acknowledged),
+   * in one transaction with `first`, which may refuse it (false: nothing is written).
+   */
+  async occurred(point: AlarmPoint, table: RuleTable, rule: AlarmRule, happened: { severity: Severity; value: number; timeMs: number }, first: (tx: SqlDatabase) => Promise<boolean>): Promise<Alarm | undefined> {
+    const { value, timeMs } = happened;
+    return this.changing(async (tx) => {
+      if (!(await first(tx))) return { result: undefined, changes: [] };
+      const raised = await this.insertRaised(tx, point, table, rule, happened.severity, value, timeMs);
+      await tx.query('UPDATE alarms SET active = 0, cleared_ms = $1 WHERE id = $2', [timeMs, raised.id]);
+      await tx.query('INSERT INTO alarm_history (alarm_id, time_ms, what, value) VALUES ($1, $2, $3, $4)', [raised.id, timeMs, 'cleared', value]);
+      const cleared: Alarm = { ...raised, active: false, clearedMs: timeMs };
+      return { result: cleared, changes: [{ what: 'raised', timeMs, alarm: raised }, { what: 'cleared', timeMs, alarm: cleared }] };
+    });
+  }
+
+  private async insertRaised(tx: SqlDatabase, point: AlarmPoint, table: RuleTable, rule: AlarmRule, severity: Severity, value: number, timeMs: number): Promise<Alarm> {
+    const [row] = await tx.query<{ id: number }>(
+      `INSERT INTO alarms (rule_table, table_version, rule_id, standard, subject, series_key, gateway_id, device, metric, location, severity, active, acked, raised_ms, last_ms, first_value, last_value, worst_value, triggers)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 1, 0, $12, $12, $13, $13, $13, 1) RETURNING id`,
+      [table.table, table.version, rule.id, rule.standard, point.subject, point.subjectKey, point.gatewayId, point.device, point.metric ?? '', point.location, severity, timeMs, value],
+    );
+    await tx.query('INSERT INTO alarm_history (alarm_id, time_ms, what, value) VALUES ($1, $2, $3, $4)', [row!.id, timeMs, 'raised', value]);
+    return {
+      ...point,
+      id: Number(row!.id),
+      ruleTable: table.table,
+      tableVersion: table.version,
+      ruleId: rule.id,
+      standard: rule.standard,
+      severity,
+      active: true,
+      acknowledged: false,
+      raisedMs: timeMs,
+      lastMs: timeMs,
+      clearedMs: null,
+      acknowledgedMs: null,
+      acknowledgedBy: null,
+      ackComment: null,
+      firstValue: value,
+      lastValue: value,
+      worstValue: value,
+      triggers: 1,
+    };
+  }
+
   /** Runs a change in one transaction with what the recorders keep of it, and tells them once committed. */
-  private async changing<T>(work: (tx: SqlDatabase) => Promise<{ result: T; change: AlarmChange }>): Promise<T> {
+  private async changing<T>(work: (tx: SqlDatabase) => Promise<{ result: T; changes: AlarmChange[] }>): Promise<T> {
     const result = await this.db.transaction(async (tx) => {
       const done = await work(tx);
-      for (const recorder of this.recorders) await recorder.record(tx, done.change);
+      for (const change of done.changes) for (const recorder of this.recorders) await recorder.record(tx, change);
       return done.result;
     });
     for (const recorder of this.recorders) recorder.committed();
@@ -227,6 +247,12 @@ export class AlarmStore {
   async get(id: number): Promise<Alarm | undefined> {
     const [row] = await this.db.query<AlarmRow>(`SELECT ${columns} FROM alarms WHERE id = $1`, [id]);
     return row && toAlarm(row);
+  }
+
+  /** For each subject and rule that ever raised, the time of its newest alarm change: a rule's samples up to it were judged already. */
+  async lastTimes(): Promise<Array<{ subjectKey: string; ruleId: string; lastMs: number }>> {
+    const rows = await this.db.query<{ series_key: string; rule_id: string; last_ms: number }>('SELECT series_key, rule_id, MAX(last_ms) AS last_ms FROM alarms GROUP BY series_key, rule_id');
+    return rows.map((row) => ({ subjectKey: row.series_key, ruleId: row.rule_id, lastMs: Number(row.last_ms) }));
   }
 
   /** Every active alarm, to take up the rules' state again after a restart. */
@@ -266,13 +292,17 @@ export class AlarmStore {
   /** Acknowledges an alarm, active or cleared, with who and why; once only. */
   async acknowledge(id: number, actor: string, comment: string, nowMs: number): Promise<Alarm> {
     return this.changing(async (tx) => {
-      const [row] = await tx.query<{ acked: number }>('SELECT acked FROM alarms WHERE id = $1', [id]);
-      if (row?.acked === 1) throw new AcknowledgeError(`alarm ${id} is acknowledged already`);
-      await tx.query('UPDATE alarms SET acked = 1, acked_ms = $1, acked_by = $2, ack_comment = $3 WHERE id = $4', [nowMs, actor, comment, id]);
+      // One statement decides: of two acknowledgements at once (two replicas), one updates the row, the other finds it taken.
+      const [acknowledged] = await tx.query<AlarmRow>(`UPDATE alarms SET acked = 1, acked_ms = $1, acked_by = $2, ack_comment = $3 WHERE id = $4 AND acked = 0 RETURNING ${columns}`, [
+        nowMs,
+        actor,
+        comment,
+        id,
+      ]);
+      if (!acknowledged) throw new AcknowledgeError(`alarm ${id} is acknowledged already`);
       await tx.query('INSERT INTO alarm_history (alarm_id, time_ms, what, actor, comment) VALUES ($1, $2, $3, $4, $5)', [id, nowMs, 'acknowledged', actor, comment]);
-      const [acknowledged] = await tx.query<AlarmRow>(`SELECT ${columns} FROM alarms WHERE id = $1`, [id]);
-      const alarm = toAlarm(acknowledged!);
-      return { result: alarm, change: { what: 'acknowledged', timeMs: nowMs, alarm } };
+      const alarm = toAlarm(acknowledged);
+      return { result: alarm, changes: [{ what: 'acknowledged', timeMs: nowMs, alarm }] };
     });
   }
 }

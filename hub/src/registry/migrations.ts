@@ -245,9 +245,13 @@ const migrations: Migration[] = [
   },
   {
     version: 9,
-    // How far each event alarm rule has read the gateways' events (alarms/event-alarms.ts).
-    sqlite: `CREATE TABLE alarm_event_cursors (rule_key TEXT PRIMARY KEY, last_event_id INTEGER NOT NULL);`,
-    postgres: `CREATE TABLE alarm_event_cursors (rule_key text COLLATE "C" PRIMARY KEY, last_event_id bigint NOT NULL);`,
+    // The gateways' events each event alarm rule has handled (alarms/event-alarms.ts): every one up to the cursor, and those above it one by one.
+    sqlite: `
+      CREATE TABLE alarm_event_cursors (rule_key TEXT PRIMARY KEY, last_event_id INTEGER NOT NULL);
+      CREATE TABLE alarm_events_handled (rule_key TEXT NOT NULL, event_id INTEGER NOT NULL, PRIMARY KEY (rule_key, event_id));`,
+    postgres: `
+      CREATE TABLE alarm_event_cursors (rule_key text COLLATE "C" PRIMARY KEY, last_event_id bigint NOT NULL);
+      CREATE TABLE alarm_events_handled (rule_key text COLLATE "C" NOT NULL, event_id bigint NOT NULL, PRIMARY KEY (rule_key, event_id));`,
   },
   {
     version: 6,

@@ -45,10 +45,19 @@ export interface Coefficients {
 const folder = fileURLToPath(new URL('../../data/coefficients', import.meta.url));
 
 export function readCoefficients(directory = folder): Coefficients {
-  return {
+  const coefficients = {
     standardCoal: YamlFile.read(path.join(directory, 'standard-coal.yaml'), 'standard-coal table').validate(standardCoalSchema, 'standard-coal table'),
     co2: YamlFile.read(path.join(directory, 'co2.yaml'), 'CO2 factor table').validate(co2Schema, 'CO2 factor table'),
   };
+  // A measured calorific value is per the standard-coal table's unit and replaces the CO2 table's NCV too: both must count the same unit.
+  for (const energy of coefficients.standardCoal.measurable) {
+    const fuel = coefficients.co2.fuels[energy];
+    const unit = coefficients.standardCoal.energies[energy]!.unit;
+    if (fuel && fuel.unit !== unit) {
+      throw new Error(`${path.join(directory, 'co2.yaml')}: fuels.${energy}.unit is ${fuel.unit}, but standard-coal.yaml counts ${energy} per ${unit}; give both the same unit (a measured calorific value applies to both)`);
+    }
+  }
+  return coefficients;
 }
 
 /** kg CO2 per unit of a fuel: NCV × carbon content × oxidation × 44/12 (GB/T 32150-2015). */

@@ -235,8 +235,8 @@ export async function energyReport(deps: ReportDependencies, options: ReportOpti
           if (!value || part.quantity === 0) continue;
           const quantity = convert(part.quantity, metric.unit, coefficient.unit);
           tce += (quantity * (value.ncvKjPerUnit / standardCoal.kjPerKgce - kgcePerUnit)) / 1000;
+          // Both tables count a measurable fuel in one unit (readCoefficients checks it).
           if (fuel && tco2 !== null) {
-            if (fuel.unit !== coefficient.unit) throw new Error(`the CO2 table has ${metric.energy} per ${fuel.unit}, the standard-coal table per ${coefficient.unit}: a measured calorific value cannot apply to both`);
             tco2 += (quantity * (fuelCo2KgPerUnit({ ...fuel, ncvGjPerUnit: value.ncvKjPerUnit / 1e6 }) - fuelCo2KgPerUnit(fuel))) / 1000;
           }
           const use = uses.get(value.id) ?? { id: value.id, enterpriseCode, validFromMs: value.validFromMs, ncvKjPerUnit: value.ncvKjPerUnit, kgcePerUnit: value.ncvKjPerUnit / standardCoal.kjPerKgce, note: value.note, quantity: 0 };

@@ -110,6 +110,14 @@ describe('alarms on silence', () => {
     expect((await alarms()).map(summary)).toEqual([['device-offline', 'device', 'gw-a/ch4-1', false, start + 45_000, 40, start + 50_000, 45]]);
   });
 
+  it('measures a device\'s offline time by the hub\'s clock, whatever its gateway\'s says', async () => {
+    // The gateway's clock is 10 min ahead: it times the device's going offline at hub time start.
+    const ahead = 600_000;
+    await gateway.send({ events: [{ type: 'device.offline', device: 'ch4-1', timeMs: start + ahead }], receivedAtMs: start, sentAtMs: start + ahead });
+    await sweepAt(start + 30_000);
+    expect((await alarms()).map(summary)).toEqual([['device-offline', 'device', 'gw-a/ch4-1', true, start + 30_000, 30, null, 30]]);
+  });
+
   it('takes an open silence alarm up again after a restart: cleared once, not raised twice', async () => {
     await heard(start, methane);
     await sweepAt(start + 60_000);

@@ -142,6 +142,24 @@ describe('alarm rules with two hub replicas on PostgreSQL', () => {
     }
   }, 60_000);
 
+  it('takes again, without a second alarm, the commits a lead had judged but not removed from the queue', async () => {
+    const { a, b, send, all } = await twoReplicas('taken_again');
+    try {
+      await send(1, 0.5);
+      await send(2, 1.2);
+      await send(3, 0.8);
+      await eventually(all, [[1, 'ch4-face', false, 2_000, 3_000, 1]]);
+      // As if the lead had been killed before its DELETE committed: every commit is queued again.
+      await a.store.pool.query('INSERT INTO stored_queue (commit_id, min_time_ms, max_time_ms) SELECT commit_id, MIN(time_ms), MAX(time_ms) FROM samples GROUP BY commit_id');
+      await a.close();
+      await eventually(async () => leads(b), 1);
+      await eventually(async () => (await b.store.pool.query('SELECT commit_id FROM stored_queue')).rows.length, 0);
+      expect(await all()).toEqual([[1, 'ch4-face', false, 2_000, 3_000, 1]]);
+    } finally {
+      await b.close();
+    }
+  }, 60_000);
+
   it('goes on with one lead when the lead\'s connection is cut', async () => {
     const { a, b, send, all } = await twoReplicas('lead_cut');
     try {

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '@davy/runtime';
 import { tempDir, TestPostgres } from '@davy/runtime/testing';
-import { AlarmStore, type AlarmPoint } from '../../src/alarms/alarm-store.js';
+import { AcknowledgeError, AlarmStore, type AlarmPoint } from '../../src/alarms/alarm-store.js';
 import { readRuleTables } from '../../src/alarms/rule-tables.js';
 import { AuditLog } from '../../src/audit/audit-log.js';
 import { openRegistry } from '../../src/registry/open-registry.js';
@@ -64,7 +64,11 @@ function registryContract(engine: string, location: () => Promise<{ store: Store
       expect(await alarms.apply(raised, series, table!, methaneRule, { kind: 'cleared', value: 0.8, timeMs: 2_000 })).toBeUndefined();
       const silent = await alarms.apply(undefined, gateway, connectivity, gatewayRule, { kind: 'raised', severity: 'major', value: 60, timeMs: 3_000 });
       expect(silent).toMatchObject({ id: 2, subject: 'gateway', subjectKey: 'gw-1', seriesKey: null, metric: null, active: true });
-      await alarms.acknowledge(1, 'admin', 'vented', 4_000);
+      // Two acknowledgements at once (two replicas): one is kept, the other refused.
+      const both = await Promise.allSettled([alarms.acknowledge(1, 'admin', 'vented', 4_000), alarms.acknowledge(1, 'other', 'seen', 4_000)]);
+      expect(both.map((result) => result.status).sort()).toEqual(['fulfilled', 'rejected']);
+      expect(both.find((result) => result.status === 'rejected')).toMatchObject({ reason: new AcknowledgeError('alarm 1 is acknowledged already') });
+      const kept = (both.find((result) => result.status === 'fulfilled') as PromiseFulfilledResult<{ acknowledgedBy: string }>).value.acknowledgedBy;
       expect((await alarms.list({ state: 'all', limit: 10 })).map((a) => [a.id, a.subject, a.subjectKey, a.seriesKey, a.device, a.metric, a.active, a.acknowledged, a.worstValue])).toEqual([
         [2, 'gateway', 'gw-1', null, null, null, true, false, 60],
         [1, 'series', 'gw-1/ch4-1/ch4', 'gw-1/ch4-1/ch4', 'ch4-1', 'ch4_concentration', false, true, 1.2],
@@ -73,7 +77,7 @@ function registryContract(engine: string, location: () => Promise<{ store: Store
       expect((await alarms.history(1)).map((h) => [h.what, h.timeMs, h.value, h.actor])).toEqual([
         ['raised', 1_000, 1.2, null],
         ['cleared', 2_000, 0.8, null],
-        ['acknowledged', 4_000, null, 'admin'],
+        ['acknowledged', 4_000, null, kept],
       ]);
       await registry.close();
     });

@@ -13,7 +13,7 @@ import type pg from 'pg';
 import { errorMessage, type Logger } from '@davy/runtime';
 import type { SampleRow } from '../batch-records.js';
 import type { SharedStoredConsumer, SharedStoredFeed } from '../store.js';
-import { advisoryLocks, davyLockKey, inTransaction } from './pool.js';
+import { advisoryLocks, davyLockKey } from './pool.js';
 
 export interface SharedStoredOptions {
   /** How often a replica that does not lead tries for the lead (default 2 s). */
@@ -24,11 +24,19 @@ export interface SharedStoredOptions {
   commitsPerTake?: number;
 }
 
+interface Lead {
+  client: pg.PoolClient;
+  /** The connection broke (or was ended): the lock went with it. */
+  broken: boolean;
+  onError: () => void;
+}
+
 export class PostgresSharedStored implements SharedStoredFeed {
-  private lead?: { client: pg.PoolClient; broken: boolean; onError: (error: Error) => void };
+  private lead?: Lead;
   private following?: Promise<void>;
   private stopped = false;
-  private wakeUp?: () => void;
+  /** The wait under way: stop() ends it, and a commit of this replica too while it leads. */
+  private waiting?: { end: () => void; wakeable: boolean };
   private readonly retryMs: number;
   private readonly pollMs: number;
   private readonly commitsPerTake: number;
@@ -49,12 +57,12 @@ export class PostgresSharedStored implements SharedStoredFeed {
 
   /** A commit of this replica is in: the lead looks at once instead of at its next poll. */
   wake(): void {
-    this.wakeUp?.();
+    if (this.waiting?.wakeable) this.waiting.end();
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
-    this.wakeUp?.();
+    this.waiting?.end();
     await this.following;
     this.giveUpLead();
   }
@@ -62,28 +70,37 @@ export class PostgresSharedStored implements SharedStoredFeed {
   private async run(consumer: SharedStoredConsumer): Promise<void> {
     while (!this.stopped) {
       try {
-        if (this.lead?.broken) this.loseLead(consumer, 'its connection broke');
+        if (this.lead?.broken) this.endLead(consumer, 'its connection broke');
         if (!this.lead) {
-          if (!(await this.takeLead())) {
-            await this.sleep(this.retryMs);
+          if (!(await this.takeLead(consumer))) {
+            await this.pause(this.retryMs, false);
             continue;
           }
           this.log.info('alarm.lead_taken', { hint: 'this replica evaluates the alarm rules for all of them' });
           await consumer.gained();
         }
-        if ((await this.takeCommits(consumer)) === 0) await this.sleep(this.pollMs);
+        if ((await this.takeCommits(this.lead!, consumer)) === 0) await this.pause(this.pollMs, true);
       } catch (error) {
         this.log.error('alarm.feed_failed', { error: errorMessage(error), hint: `the commits stay queued; tried again in ${this.retryMs} ms` });
         // The database may have gone: the lead's connection with it, or not; either way start over.
-        if (this.lead) this.loseLead(consumer, errorMessage(error));
-        await this.sleep(this.retryMs);
+        if (this.lead) this.endLead(consumer, errorMessage(error));
+        await this.pause(this.retryMs, false);
       }
     }
   }
 
-  private async takeLead(): Promise<boolean> {
+  private async takeLead(consumer: SharedStoredConsumer): Promise<boolean> {
     const client = await this.pool.connect();
-    const lead = { client, broken: false, onError: () => (lead.broken = true) };
+    const lead: Lead = {
+      client,
+      broken: false,
+      // Told at once, so the rules stop writing before another replica takes over.
+      onError: () => {
+        if (lead.broken) return;
+        lead.broken = true;
+        if (this.lead === lead) consumer.lost();
+      },
+    };
     // A checked-out connection that breaks emits here; without a listener it would end the process.
     client.on('error', lead.onError);
     try {
@@ -101,10 +118,12 @@ export class PostgresSharedStored implements SharedStoredFeed {
     }
   }
 
-  private loseLead(consumer: SharedStoredConsumer, why: string): void {
+  /** Gives the lead up and tells the rules, unless its connection's error told them already. */
+  private endLead(consumer: SharedStoredConsumer, why: string): void {
     this.log.warn('alarm.lead_lost', { reason: why, hint: 'another replica takes the lead; this one tries again' });
+    const told = this.lead?.broken ?? false;
     this.giveUpLead();
-    consumer.lost();
+    if (!told) consumer.lost();
   }
 
   /** Ends the lead's session, which releases its lock (a connection destroyed cannot keep it). */
@@ -115,38 +134,50 @@ export class PostgresSharedStored implements SharedStoredFeed {
     client.release(true);
   }
 
-  /** Takes the oldest queued commits, hands their samples over, and removes them once handled. */
-  private takeCommits(consumer: SharedStoredConsumer): Promise<number> {
-    return inTransaction(this.pool, async (client) => {
-      // FOR UPDATE: a replica that took the lead from one still handling these waits for it.
+  /**
+   * Takes the oldest queued commits, hands their samples over, and removes them once handled —
+   * on the lead's own connection: if its session ends meanwhile, so does the transaction, and
+   * the commits stay queued for the next lead.
+   */
+  private async takeCommits(lead: Lead, consumer: SharedStoredConsumer): Promise<number> {
+    const { client } = lead;
+    await client.query('BEGIN');
+    try {
+      // FOR UPDATE: a lead that follows one still finishing these waits for it.
       const { rows } = await client.query<{ commit_id: number; min_time_ms: number; max_time_ms: number }>(
         'SELECT commit_id, min_time_ms, max_time_ms FROM stored_queue ORDER BY commit_id LIMIT $1 FOR UPDATE',
         [this.commitsPerTake],
       );
-      if (rows.length === 0) return 0;
-      const ids = rows.map((row) => row.commit_id);
-      // The time bounds let PostgreSQL look only at the partitions the commits wrote into.
-      const { rows: samples } = await client.query<SampleRow>(
-        `SELECT series_id AS "seriesId", time_ms AS "timeMs", seq, value, quality, received_ms AS "receivedMs" FROM samples
-         WHERE commit_id = ANY($1::int8[]) AND time_ms >= $2 AND time_ms <= $3 ORDER BY commit_id, time_ms, seq`,
-        [ids, Math.min(...rows.map((row) => row.min_time_ms)), Math.max(...rows.map((row) => row.max_time_ms))],
-      );
-      if (samples.length > 0) await consumer.deliver(samples);
-      await client.query('DELETE FROM stored_queue WHERE commit_id = ANY($1::int8[])', [ids]);
+      if (rows.length > 0) {
+        const ids = rows.map((row) => row.commit_id);
+        // The time bounds let PostgreSQL look only at the partitions the commits wrote into.
+        const { rows: samples } = await client.query<SampleRow>(
+          `SELECT series_id AS "seriesId", time_ms AS "timeMs", seq, value, quality, received_ms AS "receivedMs" FROM samples
+           WHERE commit_id = ANY($1::int8[]) AND time_ms >= $2 AND time_ms <= $3 ORDER BY commit_id, time_ms, seq`,
+          [ids, Math.min(...rows.map((row) => row.min_time_ms)), Math.max(...rows.map((row) => row.max_time_ms))],
+        );
+        if (samples.length > 0) await consumer.deliver(samples);
+        await client.query('DELETE FROM stored_queue WHERE commit_id = ANY($1::int8[])', [ids]);
+      }
+      await client.query('COMMIT');
       return rows.length;
-    });
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw error;
+    }
   }
 
-  private sleep(ms: number): Promise<void> {
+  /** Waits `ms`; while leading, a commit of this replica (wake) ends the wait early. */
+  private pause(ms: number, wakeable: boolean): Promise<void> {
     return new Promise<void>((resolve) => {
       const timer = setTimeout(done, ms);
       function done() {
         clearTimeout(timer);
         resolve();
       }
-      this.wakeUp = done;
+      this.waiting = { end: done, wakeable };
     }).finally(() => {
-      this.wakeUp = undefined;
+      this.waiting = undefined;
     });
   }
 }
