@@ -4,22 +4,20 @@
  * enterprises and sites kept with their constraints, divisions matched by prefix, a gateway
  * moved between sites in one transaction, audit records chained one after another.
  */
-import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createLogger } from '@davy/runtime';
-import { tempDir, TestPostgres } from '@davy/runtime/testing';
 import { AcknowledgeError, AlarmStore, type AlarmPoint } from '../../src/alarms/alarm-store.js';
 import { readRuleTables } from '../../src/alarms/rule-tables.js';
 import { AuditLog } from '../../src/audit/audit-log.js';
 import { openRegistry } from '../../src/registry/open-registry.js';
 import { Refusal } from '../../src/refusal.js';
+import { onBothRegistries, type RegistryLocation } from './both-registries.js';
 import type { Registry } from '../../src/registry/registry.js';
-import type { StoreLocation } from '../../src/store/store-location.js';
 
 const log = createLogger({ component: 'test', level: 'error' });
 const code = '91350100M000100Y43';
 
-function registryContract(engine: string, location: () => Promise<{ store: StoreLocation; dataDir: string }>): void {
+function registryContract(engine: string, location: RegistryLocation): void {
   describe(`registry on ${engine}`, () => {
     async function open(): Promise<{ registry: Registry; again: () => Promise<Registry> }> {
       const { store, dataDir } = await location();
@@ -84,20 +82,4 @@ function registryContract(engine: string, location: () => Promise<{ store: Store
   });
 }
 
-const folders: Array<() => void> = [];
-afterAll(() => folders.forEach((remove) => remove()));
-
-registryContract('SQLite', async () => {
-  const { dir, remove } = tempDir('davy-registry-');
-  folders.push(remove);
-  return { store: { engine: 'sqlite', file: path.join(dir, 'hub.db') }, dataDir: dir };
-});
-
-let server: TestPostgres;
-let databases = 0;
-beforeAll(async () => {
-  server = await TestPostgres.start();
-});
-afterAll(() => server?.close());
-
-registryContract('PostgreSQL', async () => ({ store: { engine: 'postgres', url: await server.createDatabase(`registry_${++databases}`) }, dataDir: '/nonexistent' }));
+onBothRegistries('registry', registryContract);

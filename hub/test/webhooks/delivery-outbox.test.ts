@@ -4,15 +4,15 @@
  * not at all, and two hub replicas on one database send it once between them, signed.
  */
 import { createHmac } from 'node:crypto';
-import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createLogger } from '@davy/runtime';
-import { tempDir, TestPostgres, waitFor } from '@davy/runtime/testing';
+import { waitFor } from '@davy/runtime/testing';
 import { AlarmStore, type AlarmPoint } from '../../src/alarms/alarm-store.js';
 import { readRuleTables } from '../../src/alarms/rule-tables.js';
 import { openRegistry } from '../../src/registry/open-registry.js';
 import type { StoreLocation } from '../../src/store/store-location.js';
 import { startWebhooks } from '../../src/webhooks/index.js';
+import { onBothRegistries, type RegistryLocation } from '../registry/both-registries.js';
 import { TestReceiver } from './test-receiver.js';
 
 const log = createLogger({ component: 'test', level: 'error' });
@@ -36,7 +36,7 @@ async function replica(location: StoreLocation, dataDir: string) {
   };
 }
 
-function outboxContract(engine: string, location: () => Promise<{ store: StoreLocation; dataDir: string }>): void {
+function outboxContract(engine: string, location: RegistryLocation): void {
   describe(`webhook outbox on ${engine}`, () => {
     it('keeps no delivery of a change whose transaction failed', async () => {
       const { store, dataDir } = await location();
@@ -97,20 +97,4 @@ function outboxContract(engine: string, location: () => Promise<{ store: StoreLo
   });
 }
 
-const folders: Array<() => void> = [];
-afterAll(() => folders.forEach((remove) => remove()));
-
-outboxContract('SQLite', async () => {
-  const { dir, remove } = tempDir('davy-webhooks-');
-  folders.push(remove);
-  return { store: { engine: 'sqlite', file: path.join(dir, 'hub.db') }, dataDir: dir };
-});
-
-let server: TestPostgres;
-let databases = 0;
-beforeAll(async () => {
-  server = await TestPostgres.start();
-});
-afterAll(() => server?.close());
-
-outboxContract('PostgreSQL', async () => ({ store: { engine: 'postgres', url: await server.createDatabase(`webhooks_${++databases}`) }, dataDir: '/nonexistent' }));
+onBothRegistries('webhooks', outboxContract);
