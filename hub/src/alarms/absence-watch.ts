@@ -10,7 +10,6 @@
  * nothing stale.
  */
 import { errorMessage, type Logger } from '@davy/runtime';
-import type { Registry } from '../registry/registry.js';
 import type { Store } from '../store/store.js';
 import type { Alarm, AlarmPoint, AlarmStore } from './alarm-store.js';
 import type { RestoredAlarms } from './restored-alarms.js';
@@ -27,7 +26,6 @@ export class AbsenceWatch {
 
   constructor(
     private readonly store: Store,
-    private readonly registry: Registry,
     private readonly contexts: SeriesContexts,
     private readonly alarms: AlarmStore,
     private readonly restored: RestoredAlarms,
@@ -55,11 +53,7 @@ export class AbsenceWatch {
 
   private async sweepOnce(): Promise<void> {
     const nowMs = this.now();
-    const siteKinds = new Map<string, string | undefined>();
-    const siteKindOf = async (gatewayId: string) => {
-      if (!siteKinds.has(gatewayId)) siteKinds.set(gatewayId, (await this.registry.siteOfGateway(gatewayId))?.kind);
-      return siteKinds.get(gatewayId);
-    };
+    const siteKindOf = (gatewayId: string) => this.contexts.siteKindOf(gatewayId);
 
     const lastHeard = new Map<string, number>();
     const skews = new Map<string, number>();

@@ -56,7 +56,7 @@ export class AlarmEngine {
     now: () => number = Date.now,
   ) {
     this.contexts = new SeriesContexts(store, registry, locations, tables, now);
-    this.absence = new AbsenceWatch(store, registry, this.contexts, alarms, this.restored, tables, log, now, () => this.leading);
+    this.absence = new AbsenceWatch(store, this.contexts, alarms, this.restored, tables, log, now, () => this.leading);
     this.events = new EventAlarms(store, registry, registry.db, alarms, tables, log, now, () => this.leading);
     this.sweeps = new Sweeps(async () => {
       await this.absence.sweep();

@@ -1,7 +1,8 @@
 /**
  * What the rules need to know of a series: its site's kind (the site its gateway reports for),
- * its metric and its sensor location, and so which rules apply to it. Looked up again every
- * 30 s, so a registry change applies within that; forget() makes it apply at once.
+ * its metric and its sensor location, and so which rules apply to it; and of a gateway, its
+ * site's kind. Looked up again every 30 s, so a registry change applies within that; forget()
+ * makes it apply at once.
  */
 import type { Registry } from '../registry/registry.js';
 import type { SeriesInfo, Store } from '../store/store.js';
@@ -21,6 +22,7 @@ const contextTtlMs = 30_000;
 export class SeriesContexts {
   private readonly series = new Map<number, SeriesInfo>();
   private readonly contexts = new Map<number, SeriesContext>();
+  private readonly siteKinds = new Map<string, { kind: string | undefined; expiresMs: number }>();
 
   constructor(
     private readonly store: Store,
@@ -37,6 +39,17 @@ export class SeriesContexts {
 
   forget(): void {
     this.contexts.clear();
+    this.siteKinds.clear();
+  }
+
+  /** The kind of the site a gateway reports for (undefined: none), looked up again every 30 s like a series' context. */
+  async siteKindOf(gatewayId: string): Promise<string | undefined> {
+    const nowMs = this.now();
+    const cached = this.siteKinds.get(gatewayId);
+    if (cached && cached.expiresMs > nowMs) return cached.kind;
+    const kind = (await this.registry.siteOfGateway(gatewayId))?.kind;
+    this.siteKinds.set(gatewayId, { kind, expiresMs: nowMs + contextTtlMs });
+    return kind;
   }
 
   /** The series' context if it was looked up less than 30 s ago: no promise to wait for on the hot path. */
