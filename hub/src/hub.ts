@@ -41,6 +41,8 @@ export interface HubOptions {
   /** DAVY_HUB_TOKEN: a token to accept, instead of generating one. */
   envToken?: string;
   sqliteSync?: 'full' | 'normal';
+  /** Alarm webhooks may go to loopback, private and link-local addresses (default: public ones only). */
+  allowPrivateWebhooks?: boolean;
   /** PostgreSQL: whole days of raw samples kept before today; default everything. */
   retentionDays?: number;
   /** Days the audit log is kept (default 180). */
@@ -85,7 +87,7 @@ export async function startHub(options: HubOptions): Promise<RunningHub> {
   auditUpkeep.start();
   const alarmStore = new AlarmStore(registry.db);
   // Before the rules start: every alarm change from then on is posted to the webhooks.
-  const webhooks = await startWebhooks({ db: registry.db, alarms: alarmStore, log: options.log });
+  const webhooks = await startWebhooks({ db: registry.db, alarms: alarmStore, log: options.log, allowPrivate: options.allowPrivateWebhooks ?? false });
   const locations = new PointLocations(registry.db);
   const tables = readRuleTables();
   const engine = new AlarmEngine(store, registry, locations, alarmStore, tables, options.log);

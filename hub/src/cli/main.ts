@@ -96,6 +96,7 @@ start.action(async (options: CommandOptions, command: Command) => {
       retentionDays: settings.retentionDays,
       auditRetentionDays: settings.auditRetentionDays,
       sqliteSync: settings.sqliteSync,
+      allowPrivateWebhooks: settings.allowPrivateWebhooks,
       envToken: process.env.DAVY_HUB_TOKEN || undefined,
       log,
       signal: stopping.signal,

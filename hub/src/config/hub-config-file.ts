@@ -15,6 +15,7 @@ export const hubConfigSchema = z
     auditRetentionDays: z.number().int().min(1).optional().describe('days the audit log is kept, 180 or more (the default: the least the Cybersecurity Law asks for)'),
     sqliteSync: z.enum(['full', 'normal']).optional().describe('full: acked batches survive a power cut; normal: faster'),
     allowRemoteIngest: z.boolean().optional().describe('let gRPC ingest listen beyond loopback, although gateways do not authenticate yet'),
+    allowPrivateWebhooks: z.boolean().optional().describe("let alarm webhooks go to loopback, private and link-local addresses (receivers inside the hub's network)"),
     transport: z.string().min(1).optional().describe('how gateways send batches: grpc, nats, or grpc,nats'),
     nats: z.string().min(1).optional().describe('the NATS server(s) with JetStream, comma-separated nats://host:port'),
   })

@@ -20,6 +20,8 @@ export interface HubSettings {
   auditRetentionDays: number;
   sqliteSync: 'full' | 'normal';
   allowRemoteIngest: boolean;
+  /** Alarm webhooks may go to loopback, private and link-local addresses. */
+  allowPrivateWebhooks: boolean;
   /** How gateways send batches: over gRPC, through NATS JetStream, or both at once. */
   transports: Transport[];
   /** The NATS servers, with the nats transport. */
@@ -29,7 +31,7 @@ export interface HubSettings {
 export type Transport = 'grpc' | 'nats';
 
 /** A setting's name, which is also its key in hub.yaml. */
-export type SettingName = 'data' | 'http' | 'grpc' | 'store' | 'retentionDays' | 'auditRetentionDays' | 'sqliteSync' | 'allowRemoteIngest' | 'transport' | 'nats';
+export type SettingName = 'data' | 'http' | 'grpc' | 'store' | 'retentionDays' | 'auditRetentionDays' | 'sqliteSync' | 'allowRemoteIngest' | 'allowPrivateWebhooks' | 'transport' | 'nats';
 
 export interface SettingSpec {
   /** The flag as commander declares it. */
@@ -69,6 +71,7 @@ export const settingSpecs: Record<SettingName, SettingSpec> = {
     description: 'full: acked batches survive a power cut; normal: faster, may lose the last acked batches on power loss',
   },
   allowRemoteIngest: { flag: '--allow-remote-ingest', description: 'let gRPC ingest listen beyond loopback, although gateways do not authenticate yet' },
+  allowPrivateWebhooks: { flag: '--allow-private-webhooks', description: 'let alarm webhooks go to loopback, private and link-local addresses (receivers inside the hub\'s network)' },
   transport: { flag: '--transport <list>', env: 'DAVY_HUB_TRANSPORT', defaultValue: 'grpc', description: 'how gateways send batches: grpc, nats (JetStream), or grpc,nats for both at once' },
   nats: {
     flag: '--nats <urls>',
@@ -156,6 +159,7 @@ export function resolveHubSettings(given: Partial<Record<SettingName, GivenValue
   const sqliteSync =
     read<'full' | 'normal'>('sqliteSync', (text) => (text === 'full' || text === 'normal' ? { value: text } : { problem: 'is not full or normal', fix: 'use full (acked batches survive a power cut) or normal (faster)' })) ?? 'full';
   const allowRemoteIngest = read('allowRemoteIngest', (text) => ({ value: text === 'true' })) ?? false;
+  const allowPrivateWebhooks = read('allowPrivateWebhooks', (text) => ({ value: text === 'true' })) ?? false;
   const transports = read('transport', readTransports) ?? ['grpc'];
   const nats = read('nats', readNatsServers, (text) => `"${text.split(',').map(withoutPassword).join(',')}"`) ?? [];
 
@@ -184,7 +188,7 @@ export function resolveHubSettings(given: Partial<Record<SettingName, GivenValue
   }
 
   if (problems.length > 0) throw new ConfigError(file!.yaml.file, problems.sort((a, b) => (a.line ?? 0) - (b.line ?? 0)));
-  return { dataDir, http: http!, grpc: grpc!, store, retentionDays, auditRetentionDays, sqliteSync, allowRemoteIngest, transports, nats };
+  return { dataDir, http: http!, grpc: grpc!, store, retentionDays, auditRetentionDays, sqliteSync, allowRemoteIngest, allowPrivateWebhooks, transports, nats };
 }
 
 function readTransports(text: string): Reading<Transport[]> {

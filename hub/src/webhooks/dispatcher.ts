@@ -48,7 +48,7 @@ interface Attempt {
 export class WebhookDispatcher {
   /** The attempt under way per webhook id: at most one, which keeps a webhook's deliveries in order. */
   private readonly attempts = new Map<number, Attempt>();
-  private readonly poster = new HttpPoster();
+  private readonly poster: HttpPoster;
   private timer: NodeJS.Timeout | undefined;
   private looking: Promise<void> | undefined;
   private lookAgain = false;
@@ -58,8 +58,11 @@ export class WebhookDispatcher {
     private readonly outbox: DeliveryOutbox,
     private readonly timings: DeliveryTimings,
     private readonly log: Logger,
+    allowPrivate: boolean,
     private readonly now: () => number = Date.now,
-  ) {}
+  ) {
+    this.poster = new HttpPoster(allowPrivate);
+  }
 
   /** Looks for deliveries due: at start, after an alarm change committed, after each attempt, and when the next is due. */
   wake(): void {

@@ -5,6 +5,7 @@
  */
 import http from 'node:http';
 import https from 'node:https';
+import { allowPrivateHint, inwardHost, publicLookup } from './address-policy.js';
 
 export interface HttpAnswer {
   status: number;
@@ -14,6 +15,9 @@ export interface HttpAnswer {
 export class HttpPoster {
   private readonly agents = { http: new http.Agent({ keepAlive: true }), https: new https.Agent({ keepAlive: true }) };
 
+  /** `allowPrivate`: receivers on loopback, private or link-local addresses may be posted to (address-policy.ts). */
+  constructor(private readonly allowPrivate: boolean) {}
+
   /**
    * Posts `body` and waits for the whole answer (drained, not kept: only the status counts).
    * Rejects on a connection that fails, no complete answer within `timeoutMs`, or `signal`.
@@ -22,10 +26,14 @@ export class HttpPoster {
     const { timeoutMs, signal } = options;
     return new Promise((resolve, reject) => {
       if (signal.aborted) return reject(new Error('aborted'));
+      // An address written in the URL is connected to without a lookup: checked here; a name, at its lookup.
+      const inward = this.allowPrivate ? undefined : inwardHost(url.hostname);
+      if (inward) return reject(new Error(`${inward}: ${allowPrivateHint}`));
       const secure = url.protocol === 'https:';
       const request = (secure ? https : http).request(url, {
         method: 'POST',
         agent: secure ? this.agents.https : this.agents.http,
+        ...(this.allowPrivate ? {} : { lookup: publicLookup }),
         headers: { ...headers, 'Content-Length': String(Buffer.byteLength(body)) },
       });
       let settled = false;

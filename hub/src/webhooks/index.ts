@@ -27,11 +27,21 @@ export interface Webhooks {
 /** Settled deliveries are kept this long for admins to read (GET /webhooks/{id}/deliveries), then removed hourly. */
 export const keptSettledDays = 30;
 
-export async function startWebhooks(options: { db: SqlDatabase; alarms: AlarmStore; log: Logger; timings?: Partial<DeliveryTimings>; now?: () => number }): Promise<Webhooks> {
+export interface WebhookOptions {
+  db: SqlDatabase;
+  alarms: AlarmStore;
+  log: Logger;
+  /** Receivers on loopback, private or link-local addresses allowed (--allow-private-webhooks); public ones only otherwise. */
+  allowPrivate: boolean;
+  timings?: Partial<DeliveryTimings>;
+  now?: () => number;
+}
+
+export async function startWebhooks(options: WebhookOptions): Promise<Webhooks> {
   const now = options.now ?? Date.now;
-  const subscriptions = new WebhookSubscriptions(options.db);
+  const subscriptions = new WebhookSubscriptions(options.db, options.allowPrivate);
   const outbox = new DeliveryOutbox(options.db);
-  const dispatcher = new WebhookDispatcher(outbox, { ...defaultDeliveryTimings, ...options.timings }, options.log);
+  const dispatcher = new WebhookDispatcher(outbox, { ...defaultDeliveryTimings, ...options.timings }, options.log, options.allowPrivate);
   options.alarms.addRecorder({ record: (tx, change) => outbox.append(tx, change), committed: () => dispatcher.wake() });
   await outbox.dropOrphans();
   const prune = async () => {

@@ -6,6 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { severities, type Severity } from '../alarms/rule-tables.js';
 import { Refusal } from '../refusal.js';
+import { allowPrivateHint, inwardHost } from './address-policy.js';
 import type { SqlDatabase } from '../registry/sql/sql-database.js';
 
 export interface Webhook {
@@ -40,7 +41,7 @@ function toWebhook(row: WebhookRow): Webhook {
 }
 
 /** Why `url` cannot be a webhook's; undefined when it can. */
-function urlProblem(url: string): string | undefined {
+function urlProblem(url: string, allowPrivate: boolean): string | undefined {
   const fix = 'write it as http://HOST[:PORT]/PATH or https://HOST[:PORT]/PATH';
   let parsed: URL;
   try {
@@ -51,18 +52,22 @@ function urlProblem(url: string): string | undefined {
   if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') return `${JSON.stringify(url)} is not an http or https URL (its scheme is ${parsed.protocol.slice(0, -1)}): ${fix}`;
   // Listed to admins and named in logs: a password there would leak. The signature is the authentication.
   if (parsed.username !== '' || parsed.password !== '') return 'has a user or password in it: give the URL without credentials; receivers authenticate the hub by the signature';
+  const inward = allowPrivate ? undefined : inwardHost(parsed.hostname);
+  if (inward) return `${inward}: ${allowPrivateHint}`;
   return undefined;
 }
 
 export class WebhookSubscriptions {
   constructor(
     private readonly db: SqlDatabase,
+    /** Receivers on loopback, private or link-local addresses may be subscribed (address-policy.ts). */
+    private readonly allowPrivate: boolean,
     private readonly now: () => number = Date.now,
   ) {}
 
   /** Makes a webhook; returns it with its secret, which is never returned again. */
   async create(input: NewWebhook, createdBy: string): Promise<{ webhook: Webhook; secret: string }> {
-    const problem = urlProblem(input.url);
+    const problem = urlProblem(input.url, this.allowPrivate);
     if (problem) throw new Refusal('invalid', 'url', problem);
     const minSeverity = input.minSeverity ?? 'minor';
     if (!severities.includes(minSeverity)) throw new Refusal('invalid', 'minSeverity', `is not one of ${severities.join(', ')}`);

@@ -48,6 +48,8 @@ export async function openTestApi(
     onlineWindowMs?: number;
     wrapStore?: (store: Store) => Store;
     webhookTimings?: Partial<DeliveryTimings>;
+    /** Webhooks to loopback and private addresses (the tests' receivers listen on 127.0.0.1): allowed unless false. */
+    allowPrivateWebhooks?: boolean;
     /** A folder of the caller's, kept after close(), to open the same database again (a restart)… */
     dataDir?: string;
     /** …with the token of the first opening. */
@@ -65,7 +67,7 @@ export async function openTestApi(
   const users = new UserDirectory(registry.db, options.now);
   const audit = new AuditLog(registry.db, options.now);
   const alarms = new AlarmStore(registry.db);
-  const webhooks = await startWebhooks({ db: registry.db, alarms, log, timings: options.webhookTimings });
+  const webhooks = await startWebhooks({ db: registry.db, alarms, log, timings: options.webhookTimings, allowPrivate: options.allowPrivateWebhooks ?? true });
   const locations = new PointLocations(registry.db, options.now);
   const tables = readRuleTables();
   const engine = new AlarmEngine(store, registry, locations, alarms, tables, log, options.now);

@@ -55,6 +55,7 @@ describe('hub settings', () => {
       auditRetentionDays: 180,
       sqliteSync: 'normal',
       allowRemoteIngest: false,
+      allowPrivateWebhooks: false,
       transports: ['grpc'],
       nats: ['nats://127.0.0.1:4222'],
     });
@@ -75,9 +76,15 @@ describe('hub settings', () => {
       auditRetentionDays: 180,
       sqliteSync: 'full',
       allowRemoteIngest: false,
+      allowPrivateWebhooks: false,
       transports: ['grpc'],
       nats: ['nats://127.0.0.1:4222'],
     });
+  });
+
+  it('lets alarm webhooks go to private addresses only when told so, by flag or hub.yaml', () => {
+    expect(settingsFrom('allowPrivateWebhooks: true\n').settings.allowPrivateWebhooks).toBe(true);
+    expect(settingsFrom(undefined, { allowPrivateWebhooks: { value: 'true', from: 'flag' } }).settings.allowPrivateWebhooks).toBe(true);
   });
 
   it('keeps the audit log 180 days unless told longer, and never shorter', () => {

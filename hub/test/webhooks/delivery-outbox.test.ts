@@ -24,7 +24,7 @@ const rule = table!.rules[0]!;
 async function replica(location: StoreLocation, dataDir: string) {
   const registry = await openRegistry(location, dataDir, log);
   const alarms = new AlarmStore(registry.db);
-  const webhooks = await startWebhooks({ db: registry.db, alarms, log, timings: { retry: { initialMs: 100, maxMs: 1_000 } } });
+  const webhooks = await startWebhooks({ db: registry.db, alarms, log, allowPrivate: true, timings: { retry: { initialMs: 100, maxMs: 1_000 } } });
   return {
     registry,
     alarms,
