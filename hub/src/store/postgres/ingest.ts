@@ -74,6 +74,8 @@ export class PostgresIngest {
     private readonly pool: pg.Pool,
     private readonly partitions: Partitions,
     private readonly stored: StoredSamples,
+    /** Told each commit's id with its samples, after the commit (the alarm lead need not read its own back). */
+    private readonly committed: (commitId: number, samples: SampleRow[]) => void,
   ) {}
 
   async commit(received: IngestBatch[]): Promise<IngestResult[]> {
@@ -81,7 +83,8 @@ export class PostgresIngest {
     try {
       // Before the transaction: partition DDL must not hold locks a concurrent ingest waits on.
       await this.partitions.ensure(sampleTimes(batches));
-      const { results, samples } = await inTransaction(this.pool, (client) => this.commitGroup(client, batches));
+      const { results, samples, commitId } = await inTransaction(this.pool, (client) => this.commitGroup(client, batches));
+      if (commitId !== undefined) this.committed(commitId, samples);
       this.stored.emit(samples);
       return results;
     } catch (error) {
@@ -92,7 +95,7 @@ export class PostgresIngest {
     }
   }
 
-  private async commitGroup(client: pg.PoolClient, batches: IngestBatch[]): Promise<{ results: IngestResult[]; samples: SampleRow[] }> {
+  private async commitGroup(client: pg.PoolClient, batches: IngestBatch[]): Promise<{ results: IngestResult[]; samples: SampleRow[]; commitId: number | undefined }> {
     const gateways = await lockGateways(client, batches);
     const watermarks = await outboxWatermarks(client, [...gateways.keys()]);
     // All series the group defines in one statement (a gateway's first batch defines thousands).
@@ -104,7 +107,7 @@ export class PostgresIngest {
       refused.note(batch, result);
       return result;
     });
-    await writeSamples(client, writes);
+    const commitId = await writeSamples(client, writes);
     await writeEvents(client, writes.events);
     for (const event of writes.events) {
       const report = deviceReportOf(event);
@@ -112,7 +115,7 @@ export class PostgresIngest {
     }
     await writeOutboxes(client, [...writes.outboxes.values()]);
     await writeGateways(client, [...writes.gateways.values()]);
-    return { results, samples: writes.samples };
+    return { results, samples: writes.samples, commitId };
   }
 
   /**
@@ -294,8 +297,8 @@ async function outboxWatermarks(client: pg.PoolClient, gatewayIds: string[]): Pr
  * and its row in stored_queue until the alarm rules have (shared-stored.ts). The commit id is
  * drawn under the gateways' locks, so one gateway's commits are numbered in their order.
  */
-async function writeSamples(client: pg.PoolClient, writes: GroupWrites): Promise<void> {
-  if (writes.samples.length === 0) return;
+async function writeSamples(client: pg.PoolClient, writes: GroupWrites): Promise<number | undefined> {
+  if (writes.samples.length === 0) return undefined;
   const { rows } = await client.query<{ commit_id: number }>('INSERT INTO fold_queue (min_time_ms, max_time_ms, samples) VALUES ($1, $2, $3) RETURNING commit_id', [
     writes.minTimeMs,
     writes.maxTimeMs,
@@ -304,6 +307,7 @@ async function writeSamples(client: pg.PoolClient, writes: GroupWrites): Promise
   const commitId = rows[0]!.commit_id;
   await client.query('INSERT INTO stored_queue (commit_id, min_time_ms, max_time_ms) VALUES ($1, $2, $3)', [commitId, writes.minTimeMs, writes.maxTimeMs]);
   await copySamples(client, writes.samples, commitId);
+  return commitId;
 }
 
 /** Events in the order given, so their ids (newest first in the API) keep it. */

@@ -51,11 +51,10 @@ export class PostgresStore implements Store {
     log: Logger,
     sharedStored: SharedStoredOptions,
   ) {
-    this.writer = new PostgresIngest(pool, partitions, this.stored);
-    this.queries = new PostgresQueries(pool);
     this.sharedStored = new PostgresSharedStored(pool, log, sharedStored);
-    // The lead, if it is this replica, takes its own commits at once.
-    this.stored.add(() => this.sharedStored.wake());
+    // The lead, if it is this replica, takes its own commits at once, without reading them back.
+    this.writer = new PostgresIngest(pool, partitions, this.stored, (commitId, samples) => this.sharedStored.committed(commitId, samples));
+    this.queries = new PostgresQueries(pool);
   }
 
   /** Connects, applies the migrations the database lacks, makes today's partitions and those ahead. */

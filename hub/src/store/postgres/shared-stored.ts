@@ -33,6 +33,11 @@ interface Lead {
 
 export class PostgresSharedStored implements SharedStoredFeed {
   private lead?: Lead;
+  /**
+   * Samples of this replica's commits made while it leads, by commit id, until taken. One taken
+   * before it was told of it (read back instead) is dropped after a minute.
+   */
+  private readonly own = new Map<number, { samples: SampleRow[]; atMs: number }>();
   private following?: Promise<void>;
   private stopped = false;
   /** The wait under way: stop() ends it, and a commit of this replica too while it leads. */
@@ -55,8 +60,14 @@ export class PostgresSharedStored implements SharedStoredFeed {
     this.following = this.run(consumer);
   }
 
-  /** A commit of this replica is in: the lead looks at once instead of at its next poll. */
-  wake(): void {
+  /**
+   * A commit of this replica is in. While this replica leads, its samples are kept until taken,
+   * so they need not be read back from the database (with one replica, none ever is), and the
+   * lead looks at once instead of at its next poll.
+   */
+  committed(commitId: number, samples: SampleRow[]): void {
+    if (!this.lead || this.lead.broken) return;
+    this.own.set(commitId, { samples, atMs: Date.now() });
     if (this.waiting?.wakeable) this.waiting.end();
   }
 
@@ -131,6 +142,7 @@ export class PostgresSharedStored implements SharedStoredFeed {
     if (!this.lead) return;
     const { client } = this.lead;
     this.lead = undefined;
+    this.own.clear();
     client.release(true);
   }
 
@@ -148,18 +160,17 @@ export class PostgresSharedStored implements SharedStoredFeed {
         'SELECT commit_id, min_time_ms, max_time_ms FROM stored_queue ORDER BY commit_id LIMIT $1 FOR UPDATE',
         [this.commitsPerTake],
       );
+      const ids = rows.map((row) => row.commit_id);
       if (rows.length > 0) {
-        const ids = rows.map((row) => row.commit_id);
-        // The time bounds let PostgreSQL look only at the partitions the commits wrote into.
-        const { rows: samples } = await client.query<SampleRow>(
-          `SELECT series_id AS "seriesId", time_ms AS "timeMs", seq, value, quality, received_ms AS "receivedMs" FROM samples
-           WHERE commit_id = ANY($1::int8[]) AND time_ms >= $2 AND time_ms <= $3 ORDER BY commit_id, time_ms, seq`,
-          [ids, Math.min(...rows.map((row) => row.min_time_ms)), Math.max(...rows.map((row) => row.max_time_ms))],
-        );
+        const others = await this.readOthers(client, rows.filter((row) => !this.own.has(row.commit_id)));
+        const samples = ids.flatMap((id) => this.own.get(id)?.samples ?? others.get(id) ?? []);
         if (samples.length > 0) await consumer.deliver(samples);
         await client.query('DELETE FROM stored_queue WHERE commit_id = ANY($1::int8[])', [ids]);
       }
       await client.query('COMMIT');
+      for (const id of ids) this.own.delete(id);
+      const staleMs = Date.now() - 60_000;
+      for (const [id, kept] of this.own) if (kept.atMs < staleMs) this.own.delete(id);
       return rows.length;
     } catch (error) {
       await client.query('ROLLBACK').catch(() => undefined);
@@ -167,7 +178,25 @@ export class PostgresSharedStored implements SharedStoredFeed {
     }
   }
 
-  /** Waits `ms`; while leading, a commit of this replica (wake) ends the wait early. */
+  /** The samples of commits another replica made (or this one before it led), read back, by commit. */
+  private async readOthers(client: pg.PoolClient, commits: Array<{ commit_id: number; min_time_ms: number; max_time_ms: number }>): Promise<Map<number, SampleRow[]>> {
+    const byCommit = new Map<number, SampleRow[]>();
+    if (commits.length === 0) return byCommit;
+    // The time bounds let PostgreSQL look only at the partitions the commits wrote into.
+    const { rows } = await client.query<SampleRow & { commitId: number }>(
+      `SELECT commit_id AS "commitId", series_id AS "seriesId", time_ms AS "timeMs", seq, value, quality, received_ms AS "receivedMs" FROM samples
+       WHERE commit_id = ANY($1::int8[]) AND time_ms >= $2 AND time_ms <= $3 ORDER BY commit_id, time_ms, seq`,
+      [commits.map((commit) => commit.commit_id), Math.min(...commits.map((commit) => commit.min_time_ms)), Math.max(...commits.map((commit) => commit.max_time_ms))],
+    );
+    for (const { commitId, ...sample } of rows) {
+      const samples = byCommit.get(commitId);
+      if (samples) samples.push(sample);
+      else byCommit.set(commitId, [sample]);
+    }
+    return byCommit;
+  }
+
+  /** Waits `ms`; while leading, a commit of this replica ends the wait early. */
   private pause(ms: number, wakeable: boolean): Promise<void> {
     return new Promise<void>((resolve) => {
       const timer = setTimeout(done, ms);
