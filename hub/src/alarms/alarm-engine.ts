@@ -57,11 +57,14 @@ export class AlarmEngine {
   ) {
     this.contexts = new SeriesContexts(store, registry, locations, tables, now);
     this.absence = new AbsenceWatch(store, this.contexts, alarms, this.restored, tables, log, now, () => this.leading);
-    this.events = new EventAlarms(store, registry, registry.db, alarms, tables, log, now, () => this.leading);
-    this.sweeps = new Sweeps(async () => {
-      await this.absence.sweep();
-      await this.events.poll();
-    });
+    this.events = new EventAlarms(store, this.contexts, registry.db, alarms, tables, log, now, () => this.leading);
+    this.sweeps = new Sweeps(
+      async () => {
+        await this.absence.sweep();
+        await this.events.poll();
+      },
+      () => this.leading,
+    );
   }
 
   /**
@@ -74,7 +77,6 @@ export class AlarmEngine {
     const shared = this.store.sharedStored;
     if (shared) {
       this.leading = false;
-      this.sweeps.pause();
       shared.follow({
         gained: async () => {
           this.states.clear();
@@ -83,11 +85,9 @@ export class AlarmEngine {
           this.absence.reset();
           await this.restore();
           this.leading = true;
-          this.sweeps.resume();
         },
         lost: () => {
           this.leading = false;
-          this.sweeps.pause();
         },
         deliver: async (samples) => {
           this.offer(samples);

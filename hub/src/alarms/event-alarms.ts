@@ -13,11 +13,11 @@
  * look of a new rule) is history, not an alarm.
  */
 import { errorMessage, type Logger } from '@davy/runtime';
-import type { Registry } from '../registry/registry.js';
 import type { SqlDatabase } from '../registry/sql/sql-database.js';
 import type { StoredEvent, Store } from '../store/store.js';
 import type { AlarmPoint, AlarmStore } from './alarm-store.js';
 import { eventRules, type EventRule, type RuleTable } from './rule-tables.js';
+import type { SeriesContexts } from './series-context.js';
 
 const lookBackMs = 86_400_000;
 /** Longer than an ingest transaction can last (its queries time out after 120 s). */
@@ -27,7 +27,7 @@ const page = 500;
 export class EventAlarms {
   constructor(
     private readonly store: Store,
-    private readonly registry: Registry,
+    private readonly contexts: SeriesContexts,
     private readonly db: SqlDatabase,
     private readonly alarms: AlarmStore,
     private readonly tables: readonly RuleTable[],
@@ -56,12 +56,10 @@ export class EventAlarms {
     const handled = new Set(
       (await this.db.query<{ event_id: number }>('SELECT event_id FROM alarm_events_handled WHERE rule_key = $1 AND event_id > $2', [ruleKey, after])).map((row) => Number(row.event_id)),
     );
-    const siteKinds = new Map<string, string | undefined>();
     for (const event of events) {
       if (handled.has(event.id) || event.receivedMs < nowMs - lookBackMs) continue;
       if (!this.mayWrite()) return;
-      if (!siteKinds.has(event.gatewayId)) siteKinds.set(event.gatewayId, (await this.registry.siteOfGateway(event.gatewayId))?.kind);
-      const kind = siteKinds.get(event.gatewayId);
+      const kind = await this.contexts.siteKindOf(event.gatewayId);
       const covered = kind !== undefined && (table.siteKinds as readonly string[]).includes(kind);
       const markHandled = async (tx: SqlDatabase) =>
         (await tx.query<{ event_id: number }>('INSERT INTO alarm_events_handled (rule_key, event_id) VALUES ($1, $2) ON CONFLICT DO NOTHING RETURNING event_id', [ruleKey, event.id])).length === 1;

@@ -9,9 +9,12 @@ export const defaultSweepMs = 5_000;
 export class Sweeps {
   private timer?: NodeJS.Timeout;
   private running?: Promise<void>;
-  private paused = false;
 
-  constructor(private readonly work: () => Promise<void>) {}
+  /** `mayRun`: false while another replica leads; it sweeps, this one does not. */
+  constructor(
+    private readonly work: () => Promise<void>,
+    private readonly mayRun: () => boolean,
+  ) {}
 
   /** Sweeps every `everyMs`. */
   start(everyMs: number): void {
@@ -32,18 +35,9 @@ export class Sweeps {
     await this.running;
   }
 
-  /** Another replica leads: it sweeps, this one does not. */
-  pause(): void {
-    this.paused = true;
-  }
-
-  resume(): void {
-    this.paused = false;
-  }
-
-  /** One sweep now (or the one under way); nothing while paused. */
+  /** One sweep now (or the one under way); nothing while another replica leads. */
   run(): Promise<void> {
-    if (this.paused) return Promise.resolve();
+    if (!this.mayRun()) return Promise.resolve();
     this.running ??= this.work().finally(() => {
       this.running = undefined;
     });
