@@ -59,9 +59,9 @@ export class SeriesContexts {
   }
 
   async of(seriesId: number): Promise<SeriesContext | undefined> {
+    const fresh = this.fresh(seriesId);
+    if (fresh) return fresh;
     const nowMs = this.now();
-    const cached = this.contexts.get(seriesId);
-    if (cached && cached.expiresMs > nowMs) return cached;
     let info = this.series.get(seriesId);
     if (!info) {
       for (const series of await this.store.series({})) this.series.set(series.id, series);
